@@ -1,0 +1,1 @@
+"""bareosnet: the Bareos wire protocol in Python (sans-IO core, trio transport)."""
