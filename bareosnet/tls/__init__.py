@@ -1,0 +1,1 @@
+"""TLS for bareosnet: contexts from TLS directives, post-handshake checks (see docs/tls.md)."""

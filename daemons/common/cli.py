@@ -1,0 +1,80 @@
+"""Command-line scaffolding shared by the three emulators.
+
+Flags follow the real daemons: ``-c FILE|DIR``, ``-t`` (test the config and
+exit), ``-d N`` (debug level), ``-f`` (foreground: the only mode, accepted for
+compatibility), plus ``--log-format`` and ``--persona``.  A broken config or a
+port in use is one clear line on stderr and a non-zero exit code, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+import trio
+
+from bareosnet.errors import BareosError, ConfigError
+from bareosnet.proto.hello import Persona
+from daemons.common import logging as dlog
+
+EXIT_OK = 0
+EXIT_CONFIG = 1
+EXIT_RUNTIME = 2
+EXIT_ADDRESS_IN_USE = 3
+
+
+def build_parser(prog: str, description: str, default_config: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=description)
+    p.add_argument("-c", dest="config", default=default_config, metavar="FILE|DIR",
+                   help=f"config file or directory (default {default_config})")  # fmt: skip
+    p.add_argument("-t", dest="test_config", action="store_true",
+                   help="check the configuration and exit")  # fmt: skip
+    p.add_argument("-d", dest="debug", type=int, default=0, metavar="N", help="debug level")
+    p.add_argument("-f", dest="foreground", action="store_true",
+                   help="run in the foreground (the only mode; accepted for compatibility)")  # fmt: skip
+    p.add_argument("--log-format", choices=["console", "json"], default="console")
+    p.add_argument("--persona", choices=[x.value for x in Persona], default="26",
+                   help="Bareos generation to behave as (default 26)")  # fmt: skip
+    p.add_argument("--auth-failure-delay", type=float, default=None, metavar="SECONDS",
+                   help="delay after a failed authentication (default: as Bareos, 5 s)")  # fmt: skip
+    return p
+
+
+def run_daemon(
+    args: argparse.Namespace,
+    load: Callable[[argparse.Namespace], Any],
+    serve: Callable[[Any, argparse.Namespace], Awaitable[None]],
+) -> int:
+    """Load (and maybe only check) the config, then serve until stopped."""
+    dlog.configure(args.log_format, args.debug)
+    log = structlog.get_logger("daemon")
+    try:
+        config = load(args)
+    except ConfigError as exc:
+        print(f"{sys.argv[0].rsplit('/', 1)[-1]}: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except OSError as exc:
+        print(f"config error: cannot read {args.config}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.test_config:
+        return EXIT_OK
+    try:
+        trio.run(serve, config, args)
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"error: address already in use: {exc}", file=sys.stderr)
+            return EXIT_ADDRESS_IN_USE
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+    except BareosError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+    log.info("daemon.stopped")
+    return EXIT_OK

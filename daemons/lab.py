@@ -1,0 +1,149 @@
+"""The lab demo behind ``make run``.
+
+Starts the three emulators on ``configs/`` (127.0.0.1:9101-9103), logs in with
+the console of ``configs/console`` and shows ``status director``,
+``status client=bareos-fd`` and ``status storage=bareos-sd``, then (when the
+Director knows how) a backup and a restore with the job report.  The
+daemons' handshake lines (mode, TLS version, cipher, PSK identity) are
+printed from their JSON logs, so what crossed the wire is visible.  Logs stay
+in ``/tmp/bareosnet-lab/logs``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import trio
+
+from daemons.tools.console import ConsoleSession, login, session_params
+
+REPO = Path(__file__).resolve().parents[1]
+LAB = Path("/tmp/bareosnet-lab")
+BIN = Path(sys.executable).parent
+DAEMONS = [
+    ("bareos-sd-emu", "sd"),
+    ("bareos-fd-emu", "fd"),
+    ("bareos-dir-emu", "dir"),
+]
+
+
+def prepare() -> None:
+    for sub in ("dir", "sd", "fd", "storage", "logs", "restore"):
+        (LAB / sub).mkdir(parents=True, exist_ok=True)
+    data = LAB / "data"
+    if data.exists():
+        shutil.rmtree(data)
+    (data / "docs" / "deep").mkdir(parents=True)
+    (data / "hello.txt").write_text("hello bareos\n")
+    (data / "empty.txt").write_bytes(b"")
+    (data / "docs" / "readme with spaces.txt").write_text("spaces in names\n")
+    (data / "docs" / "deep" / "grüße-ünïcode.txt").write_text("UTF-8 name\n")
+    (data / "docs" / "random.bin").write_bytes(os.urandom(256 * 1024))
+
+
+def start(script: str, conf: str) -> tuple[subprocess.Popen[bytes], Path]:
+    log = LAB / "logs" / f"{conf}.jsonl"
+    f = open(log, "wb")  # noqa: SIM115 - kept open for the child's lifetime
+    proc = subprocess.Popen(
+        [str(BIN / script), "-c", str(REPO / "configs" / conf), "--log-format", "json"],
+        stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=REPO,
+    )  # fmt: skip
+    return proc, log
+
+
+def events(log: Path) -> list[dict]:
+    out = []
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            pass
+    return out
+
+
+def wait_listening(proc: subprocess.Popen[bytes], log: Path, name: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if any(e.get("event") == "daemon.listening" for e in events(log)):
+            return
+        if proc.poll() is not None:
+            raise SystemExit(f"{name} exited:\n{log.read_text()[-2000:]}")
+        time.sleep(0.1)
+    raise SystemExit(f"{name} did not start listening; see {log}")
+
+
+def show_handshakes(logs: dict[str, Path], seen: set[tuple[str, int]]) -> None:
+    for conf, log in logs.items():
+        for i, e in enumerate(events(log)):
+            if e.get("event") != "handshake.ok" or (conf, i) in seen:
+                continue
+            seen.add((conf, i))
+            tls = f"{e.get('tls_version')} {e.get('cipher')}" if e.get("tls_version") else "cleartext"
+            ident = e.get("psk_identity") or "-"
+            print(f"   [{conf}] connection {e.get('connection')} {e.get('side')} peer={e.get('peer')} "
+                  f"mode={e.get('mode')} tls={tls} psk_identity={ident}")  # fmt: skip
+
+
+async def demo(logs: dict[str, Path]) -> None:
+    seen: set[tuple[str, int]] = set()
+    params = session_params(str(REPO / "configs" / "console"), named=False)
+    session: ConsoleSession = await login(**params)
+    print(f"Connecting to Director {params['host']}:{params['port']}")
+    print(f" Encryption: {session.info.encryption_text}")
+    for line in session.greeting:
+        print(line)
+    commands = ["status director", "status client=bareos-fd", "status storage=bareos-sd"]
+    help_text = await session.call("help")
+    if "run" in help_text.split():
+        commands += [
+            "run job=backup-bareos-fd level=Full yes",
+            "wait",
+            "messages",
+            "restore client=bareos-fd where=/tmp/bareosnet-lab/restore select all done yes",
+            "wait",
+            "messages",
+            "list jobs",
+        ]
+    for cmd in commands:
+        print(f"\n*{cmd}")
+        text = await session.call(cmd)
+        print(text.rstrip("\n"))
+        await trio.sleep(0.2)
+        show_handshakes(logs, seen)
+    await session.close()
+
+
+def main() -> int:
+    prepare()
+    procs: list[subprocess.Popen[bytes]] = []
+    logs: dict[str, Path] = {}
+    try:
+        for script, conf in DAEMONS:
+            proc, log = start(script, conf)
+            procs.append(proc)
+            logs[conf] = log
+            wait_listening(proc, log, script)
+            print(f"started {script} -c configs/{conf} (log {log})")
+        trio.run(demo, logs)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        print("\nlab stopped (logs in /tmp/bareosnet-lab/logs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
