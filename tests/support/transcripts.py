@@ -75,8 +75,9 @@ def transcripts_dir() -> Path:
     override = os.environ.get(ENV_VAR)
     if override:
         return Path(override)
-    # tests/support/transcripts.py -> repo root -> its parent -> shared/...
-    return Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "transcripts"
+    # A copy lives in the repo (tests/golden/transcripts) so the suite is hermetic;
+    # shared/reference/transcripts beside the checkout is the source it came from.
+    return Path(__file__).resolve().parents[1] / "golden" / "transcripts"
 
 
 def transcript_files() -> list[Path]:
