@@ -558,7 +558,11 @@ def _kind_strategy(kind: str, quote_end: str) -> st.SearchStrategy[Any]:
     if kind == "c":
         return _chars.filter(lambda c: c not in _WS)
     if kind == "q":
-        return st.text(_chars, max_size=20).filter(lambda s: quote_end not in s)
+        # Never empty or space-edged: whitespace in a template matches a whole run
+        # (bsscanf semantics), so an empty field between two spaces cannot round-trip.
+        return st.text(_chars, min_size=1, max_size=20).filter(
+            lambda s: quote_end not in s and s.strip(_WS) == s and s != ""
+        )
     if kind == "l":
         return _line
     return _raw

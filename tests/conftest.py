@@ -1,0 +1,9 @@
+"""Suite-wide settings: deterministic hypothesis runs in CI, no timing deadlines."""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
