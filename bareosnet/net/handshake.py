@@ -168,15 +168,22 @@ async def connect(
     connect_timeout: float = 15.0,
     failure_delay: float = 0.0,
     require_psk: bool = False,
+    heartbeat_interval: int = 0,
 ) -> tuple[BareosStream, ConnectionInfo]:
-    """Open a connection of row ``config.spec`` and authenticate; raises on failure."""
+    """Open a connection of row ``config.spec`` and authenticate; raises on failure.
+
+    ``heartbeat_interval`` (Bareos's Heartbeat Interval, 0 = off) becomes TCP
+    keep-alive on the socket, as Bareos does for outgoing connections.
+    """
     try:
         with trio.fail_after(connect_timeout):
-            tcp: trio.abc.Stream = await trio.open_tcp_stream(host, port)
+            tcp = await trio.open_tcp_stream(host, port)
     except trio.TooSlowError:
         raise HandshakeTimeoutError(f"connect to {host}:{port} timed out") from None
     except OSError as exc:
         raise PeerClosedError(f"cannot connect to {host}:{port}: {exc.strerror or exc}") from None
+    if heartbeat_interval > 0:
+        _set_keepalive(tcp, heartbeat_interval)
     return await handshake_as_connector(
         tcp,
         config,
@@ -189,6 +196,15 @@ async def connect(
         failure_delay=failure_delay,
         require_psk=require_psk,
     )
+
+
+def _set_keepalive(tcp: trio.SocketStream, interval: int) -> None:
+    import socket
+
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for opt in ("TCP_KEEPIDLE", "TCP_KEEPINTVL"):
+        if hasattr(socket, opt):
+            tcp.setsockopt(socket.IPPROTO_TCP, getattr(socket, opt), interval)
 
 
 async def handshake_as_connector(

@@ -73,6 +73,7 @@ async def open_connection(
     timeout: float = 60.0,
     connect_timeout: float = 15.0,
     require_psk: bool = False,
+    heartbeat_interval: int = 0,
 ) -> tuple[BareosStream, ConnectionInfo]:
     """Connect as the connector of ``row`` and authenticate.
 
@@ -103,6 +104,7 @@ async def open_connection(
         timeout=timeout,
         connect_timeout=connect_timeout,
         require_psk=require_psk,
+        heartbeat_interval=heartbeat_interval,
     )
 
 
