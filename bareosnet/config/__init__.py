@@ -9,13 +9,18 @@ Usage::
     director.password.key                               # md5 hex bytes: CRAM key and PSK
     director.tls                                        # TlsSettings with defaults applied
 
+Files matched by ``bareos-dir.d/*/*.conf`` (or an ``@glob`` include) are read
+in sorted order; ``include_order="bareos"`` reads them in real Bareos's reverse
+order.  Personas "17.2" and "18.2" change TLS defaults and also accept the few
+directives Bareos 23 removed (``DbDriver``, ``Compatible``, ``Pid Directory`` ...).
+
 Sans-IO apart from reading the configuration files themselves: nothing here
 opens sockets, and ``@|command`` includes are refused rather than executed.
 """
 
 from __future__ import annotations
 
-from bareosnet.config.loader import find_config_path, load_config, parse_string
+from bareosnet.config.loader import find_config_path, load_config, parse_string, schema_for
 from bareosnet.config.model import (
     Address,
     Config,
@@ -46,5 +51,6 @@ __all__ = [
     "find_config_path",
     "load_config",
     "parse_string",
+    "schema_for",
     "show_resource",
 ]
