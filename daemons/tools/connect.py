@@ -210,43 +210,43 @@ def target_from_args(args: Any) -> Target:
     return Target(role, host, port, name, own_name, key, tls, Persona.parse(args.persona))
 
 
+# role -> (config of which program, resource type describing the peer)
+_CONFIG_SOURCES = {
+    "console": ("console", "director"),
+    "named-console": ("console", "director"),
+    "tray-director": ("console", "director"),
+    "director-fd": ("dir", "client"),
+    "director-sd": ("dir", "storage"),
+    "fd-director": ("fd", "director"),
+}
+
+
 def _from_config(args: Any, role: str, host: str, port_text: str, name: str | None, tls: TlsSettings):  # type: ignore[no-untyped-def]
     """Fill address, name, key and TLS from a Bareos config tree."""
     from bareosnet.config import load_config  # only needed with -c
 
-    if role in ("console", "named-console", "tray-director"):
-        cfg = load_config(args.config, daemon="console", persona=args.persona)
-        director = cfg.get("director", args.resource) if args.resource else cfg.own()
-        if director is None:
-            raise ConfigError(f"no Director resource {args.resource!r} in {args.config}")
-        host = host or str(director["Address"])
-        port_text = port_text or str(director["Port"])
-        res = director
-        if role == "named-console":
-            consoles = cfg.all("console")
-            if not consoles:
-                raise ConfigError(f"no Console resource in {args.config}")
-            res = consoles[0]
-            name = name or res.name
-        return host, port_text, name, res.password.key, res.tls  # type: ignore[union-attr]
-    if role in ("director-fd", "director-sd"):
-        cfg = load_config(args.config, daemon="dir", persona=args.persona)
-        kind = "client" if role == "director-fd" else "storage"
-        res = cfg.get(kind, args.resource) if args.resource else (cfg.all(kind) or [None])[0]
-        if res is None:
-            raise ConfigError(f"no {kind} resource {args.resource!r} in {args.config}")
-        host = host or str(res["Address"])
-        port_text = port_text or str(res["Port"])
-        return host, port_text, name or cfg.own().name, res.password.key, res.tls  # type: ignore[union-attr]
-    if role == "fd-director":
-        cfg = load_config(args.config, daemon="fd", persona=args.persona)
-        res = cfg.get("director", args.resource) if args.resource else cfg.all("director")[0]
-        if res is None:
-            raise ConfigError(f"no Director resource {args.resource!r} in {args.config}")
-        host = host or str(res["Address"])
-        port_text = port_text or str(res["Port"])
-        return host, port_text, name or cfg.own().name, res.password.key, res.tls  # type: ignore[union-attr]
-    raise ConfigError(f"-c is not supported with --as {role}")
+    if role not in _CONFIG_SOURCES:
+        raise ConfigError(f"-c is not supported with --as {role}")
+    program, kind = _CONFIG_SOURCES[role]
+    cfg = load_config(args.config, daemon=program, persona=args.persona)
+    candidates = [r for r in cfg.all(kind) if not args.resource or r.name == args.resource]
+    if not candidates:
+        raise ConfigError(f"no {kind} resource {args.resource or ''!r} in {args.config}")
+    peer = candidates[0]
+    host = host or str(peer["Address"])
+    port_text = port_text or str(peer["Port"])
+    auth = peer  # the resource whose password and TLS we use
+    if role == "named-console":
+        consoles = cfg.all("console")
+        if not consoles:
+            raise ConfigError(f"no Console resource in {args.config}")
+        auth = consoles[0]
+        name = name or auth.name
+    elif program != "console":
+        name = name or cfg.own().name
+    if auth.password is None:
+        raise ConfigError(f"{auth.type} {auth.name!r} has no Password", auth.file, auth.line)
+    return host, port_text, name, auth.password.key, auth.tls
 
 
 def main_connect(args: Any) -> int:
