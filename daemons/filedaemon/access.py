@@ -1,0 +1,95 @@
+"""Who may connect to the File daemon, and with which key.
+
+The resolver answers the acceptor's question "this Hello arrived: go on with
+which connection row, key and TLS policy, or refuse?" from one configuration
+snapshot; the key table answers the TLS-PSK lookup (``R_DIRECTOR`` + Director
+resource name -> its password key, ``R_JOB`` + job -> the session key).
+Refusals mirror the real FD: an unknown Director or one with
+``Connection From Director To Client = no`` gets no answer, only the delay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bareosnet.proto.connections import spec as connection_spec
+from bareosnet.proto.handshake import AcceptPlan, Refusal, Resolver
+from bareosnet.proto.hello import HelloInfo, HelloKind
+from bareosnet.proto.names import ResourceType
+from daemons.common.auth import KeyTable
+from daemons.filedaemon.jobs import JobRegistry
+
+
+def director_key(cfg: Any, name: str) -> bytes | None:
+    res = cfg.get("Director", name)
+    if res is None or res.password is None:
+        return None
+    return res.password.key
+
+
+def key_table(cfg: Any, jobs: JobRegistry) -> KeyTable:
+    def keys(rtype: ResourceType, name: str) -> bytes | None:
+        if rtype is ResourceType.DIRECTOR:
+            return director_key(cfg, name)
+        if rtype is ResourceType.JOB:
+            return jobs.key(name)
+        return None
+
+    return keys
+
+
+def make_resolver(cfg: Any, jobs: JobRegistry) -> Resolver:
+    own_name: str = cfg.own().name
+
+    def resolve(hello: HelloInfo) -> AcceptPlan | Refusal:
+        match hello.kind:
+            case HelloKind.DIRECTOR:
+                return _director(cfg, hello.name, own_name)
+            case HelloKind.STORAGE_START_JOB:
+                auth = jobs.authorization(hello.name)
+                if auth is None:
+                    return Refusal(
+                        f"Storage daemon asked for job {hello.name!r}, which this File daemon "
+                        "does not know (no JobId= command for it, or it already ended)",
+                        "unknown-name",
+                    )
+                return AcceptPlan(
+                    spec=connection_spec("7"),
+                    key=auth.key,
+                    policy=auth.tls_policy,
+                    own_name=own_name,
+                )
+            case _:
+                return Refusal(
+                    f"a File daemon does not accept {hello.kind.value!r} connections",
+                    "bad-hello",
+                )
+
+    return resolve
+
+
+def _director(cfg: Any, name: str, own_name: str) -> AcceptPlan | Refusal:
+    res = cfg.get("Director", name)
+    if res is None:
+        return Refusal(
+            f"connection from unknown Director {name!r} rejected (no Director resource of "
+            "that name in the File daemon's configuration)",
+            "unknown-name",
+            send=b"",
+        )
+    if not res.get("ConnectionFromDirectorToClient"):
+        return Refusal(
+            f"connection from Director {name!r} rejected: its Director resource has "
+            "Connection From Director To Client = no",
+            "not-allowed",
+            send=b"",
+        )
+    if res.password is None:
+        return Refusal(f"Director {name!r} has no password", "unknown-name", send=b"")
+    monitor = bool(res.get("Monitor"))
+    return AcceptPlan(
+        spec=connection_spec("10" if monitor else "3"),
+        key=res.password.key,
+        policy=res.tls.policy,
+        own_name=own_name,
+    )

@@ -1,0 +1,193 @@
+"""A Director (or tray monitor) command session on the File daemon.
+
+The command table is Bareos's, matched by prefix in the same order; this
+module answers the commands a control session uses (``status``,
+``.status``, ``cancel``, ``setdebug=``, ``resolve``, ``getSecureEraseCmd``).
+The job commands (``JobId=``, ``level = ``, ``fileset``, ``storage ``,
+``backup``, ``restore ``, ``estimate`` ...) are added to :data:`COMMANDS` by
+the jobs code; until then they are answered as unknown commands, which ends
+the session like a real FD does for a command it does not have.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING
+
+import attrs
+import structlog
+import trio
+
+from bareosnet.net.stream import BareosStream
+from bareosnet.proto.framing import Frame
+from bareosnet.proto.signals import Signal
+from daemons.common.commands import (
+    CommandEntry,
+    CommandTable,
+    resolve_reply,
+    run_command_loop,
+    scan_ints,
+    send_lines,
+    send_status_lines,
+)
+from daemons.filedaemon import status as fdstatus
+
+if TYPE_CHECKING:
+    from daemons.filedaemon.daemon import FileDaemon
+
+log = structlog.get_logger("bareos.fd")
+
+INVALID_COMMAND = "2999 Invalid command\n"
+MONITOR_DENIED = "2997 Invalid command for a Director with Monitor directive enabled.\n"
+
+
+@attrs.define
+class DirectorSession:
+    """One authenticated control connection (accepted, or client initiated)."""
+
+    daemon: FileDaemon
+    stream: BareosStream
+    director: str  # Director resource name (or tray monitor name)
+    monitor: bool = False
+    since: float = attrs.field(factory=time.time)
+
+
+async def _eod(s: DirectorSession) -> None:
+    await s.stream.send_signal(Signal.EOD)
+
+
+async def status_cmd(s: DirectorSession, text: str) -> bool:
+    await send_lines(s.stream, ["\n"])
+    await send_status_lines(s.stream, fdstatus.status_lines(s.daemon.status_view()))
+    await _eod(s)
+    log.info("status.sent", director=s.director)
+    return True
+
+
+async def dot_status_cmd(s: DirectorSession, text: str) -> bool:
+    result = fdstatus.dot_status(s.daemon.status_view(), text)
+    if result.status_packets:
+        await send_status_lines(s.stream, result.lines)
+    else:
+        await send_lines(s.stream, result.lines)
+    await _eod(s)
+    return result.ok
+
+
+_CANCEL = re.compile(r"^cancel\s*Job=(\S{0,127})")
+
+
+async def cancel_cmd(s: DirectorSession, text: str) -> bool:
+    m = _CANCEL.match(text)
+    if m is None:
+        reply = "2902 Error scanning cancel command.\n"
+    else:
+        job = m.group(1)
+        if s.daemon.jobs.cancel(job):
+            reply = f"2001 Job {job} marked to be canceled.\n"
+        else:
+            reply = f"2901 Job {job} not found.\n"
+    await send_lines(s.stream, [reply])
+    await _eod(s)
+    return True
+
+
+async def setdebug_cmd(s: DirectorSession, text: str) -> bool:
+    tracefile = f"{s.daemon.working_directory}/{s.daemon.name}.trace"
+    v2 = scan_ints(text, ["setdebug", "trace", "hangup", "timestamp"])
+    v1 = None if v2 else scan_ints(text, ["setdebug", "trace", "hangup"])
+    v0 = None if (v2 or v1) else scan_ints(text, ["setdebug", "trace"])
+    if v2 is not None:
+        level, trace, hangup, stamp = v2
+        s.daemon.set_debug(level, trace)
+        reply = (
+            f"2000 OK setdebug={level} trace={trace} hangup={hangup} timestamp={stamp} "
+            f"tracefile={tracefile}\n"
+        )
+    elif v1 is not None or v0 is not None:
+        vals = v1 if v1 is not None else [*v0, -1]  # type: ignore[misc]
+        level, trace, hangup = vals
+        s.daemon.set_debug(level, trace)
+        reply = f"2000 OK setdebug={level} trace={trace} hangup={hangup} tracefile={tracefile}\n"
+    else:
+        await send_lines(s.stream, [f"2991 Bad setdebug command: {text}\n"])
+        return False
+    await send_lines(s.stream, [reply])
+    return True
+
+
+async def resolve_cmd(s: DirectorSession, text: str) -> bool:
+    await send_lines(s.stream, [await resolve_reply(s.daemon.name, text)])
+    await _eod(s)
+    return True
+
+
+async def secure_erase_cmd(s: DirectorSession, text: str) -> bool:
+    setting = s.daemon.secure_erase or "*None*"
+    await send_lines(s.stream, [f"2000 OK FDSecureEraseCmd {setting}\n"])
+    return True
+
+
+# Bareos's order; the job commands are inserted here by the jobs code.
+COMMANDS: CommandTable[DirectorSession] = CommandTable(
+    (
+        CommandEntry("cancel", cancel_cmd),
+        CommandEntry("resolve ", resolve_cmd),
+        CommandEntry("getSecureEraseCmd", secure_erase_cmd),
+        CommandEntry("setdebug=", setdebug_cmd),
+        CommandEntry("status", status_cmd, monitor_access=True),
+        CommandEntry(".status", dot_status_cmd, monitor_access=True),
+    )
+)
+
+
+async def _unknown(s: DirectorSession, text: str) -> None:
+    await send_lines(s.stream, [INVALID_COMMAND])
+
+
+async def _monitor_denied(s: DirectorSession, text: str) -> None:
+    await send_lines(s.stream, [MONITOR_DENIED])
+    await _eod(s)
+
+
+async def serve_session(
+    daemon: FileDaemon,
+    stream: BareosStream,
+    *,
+    director: str,
+    monitor: bool,
+    first: Frame | None = None,
+    table: CommandTable[DirectorSession] | None = None,
+) -> None:
+    """Run the command loop, then say BNET_TERMINATE and close, as the FD does."""
+    session = DirectorSession(daemon, stream, director, monitor)
+    token = daemon.connection_opened(director)
+    finished = False
+    try:
+        end = await run_command_loop(
+            stream,
+            table or daemon.commands,
+            session,
+            idle_timeout=daemon.options.idle_timeout,
+            monitor=monitor,
+            on_unknown=_unknown,
+            on_monitor_denied=_monitor_denied,
+            first=first,
+        )
+        finished = True
+    finally:
+        daemon.connection_closed(token)
+        if not finished:  # cancelled or crashed: no goodbye, just close
+            await trio.aclose_forcefully(stream.stream)
+    if end.reason == "idle-timeout":
+        log.warning("session.idle_timeout", director=director, detail=end.detail)
+    log.info(
+        "session.ended",
+        director=director,
+        reason=end.reason,
+        commands=end.commands,
+        detail=end.detail,
+        seconds=round(time.time() - session.since, 3),
+    )
+    await stream.aclose(terminate=True)

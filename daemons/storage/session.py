@@ -1,0 +1,182 @@
+"""A Director (or tray monitor) command session on the Storage daemon.
+
+The control-session commands are answered here (``status``, ``.status``,
+``cancel``, ``setdebug=``, ``resolve``, ``getSecureEraseCmd``); the job
+commands (``JobId=``, ``use storage=``, ``run``, ``passive``, ``listen``,
+``replicate``, ``bootstrap``, ``label`` ...) are added to the table by the
+jobs and volume code.  An unknown command is answered ``3900 Invalid
+command: <cmd>`` and ends the session, as in Bareos.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING
+
+import attrs
+import structlog
+import trio
+
+from bareosnet.net.stream import BareosStream
+from bareosnet.proto.framing import Frame
+from bareosnet.proto.signals import Signal
+from daemons.common.commands import (
+    CommandEntry,
+    CommandTable,
+    resolve_reply,
+    run_command_loop,
+    scan_ints,
+    send_lines,
+    send_status_lines,
+)
+from daemons.storage import status as sdstatus
+
+if TYPE_CHECKING:
+    from daemons.storage.daemon import StorageDaemon
+
+log = structlog.get_logger("bareos.sd")
+
+MONITOR_DENIED = "3997 Invalid command for a Director with Monitor directive enabled.\n"
+
+
+@attrs.define
+class DirectorSession:
+    daemon: StorageDaemon
+    stream: BareosStream
+    director: str
+    monitor: bool = False
+    since: float = attrs.field(factory=time.time)
+
+
+async def _eod(s: DirectorSession) -> None:
+    await s.stream.send_signal(Signal.EOD)
+
+
+async def status_cmd(s: DirectorSession, text: str) -> bool:
+    names = sdstatus.parse_device_names(text)
+    await send_lines(s.stream, ["\n"])
+    await send_status_lines(s.stream, sdstatus.status_lines(s.daemon.status_view(), names))
+    await _eod(s)
+    log.info("status.sent", director=s.director, devices=names)
+    return True
+
+
+async def dot_status_cmd(s: DirectorSession, text: str) -> bool:
+    result = sdstatus.dot_status(s.daemon.status_view(), text)
+    if result.status_packets:
+        await send_status_lines(s.stream, result.lines)
+    else:
+        await send_lines(s.stream, result.lines)
+    await _eod(s)
+    return result.ok
+
+
+_CANCEL = re.compile(r"^cancel\s*Job=(\S{0,127})")
+
+
+async def cancel_cmd(s: DirectorSession, text: str) -> bool:
+    m = _CANCEL.match(text)
+    if m is None:
+        reply = "3903 Error scanning cancel command.\n"
+    else:
+        wanted = m.group(1)
+        job = s.daemon.jobs.cancel(wanted)
+        if job is None:
+            reply = f"3904 Job {wanted} not found.\n"
+        else:
+            reply = f'3000 JobId={job.job_id} Job="{job.job}" marked to be canceled.\n'
+    await send_lines(s.stream, [reply])
+    await _eod(s)
+    return True
+
+
+async def setdebug_cmd(s: DirectorSession, text: str) -> bool:
+    tracefile = f"{s.daemon.working_directory}/{s.daemon.name}.trace"
+    v1 = scan_ints(text, ["setdebug", "trace", "timestamp"])
+    v0 = None if v1 else scan_ints(text, ["setdebug", "trace"])
+    values = v1 or v0
+    if values is None or values[0] < 0:
+        await send_lines(s.stream, [f"3991 Bad setdebug command: {text}\n"])
+        return False
+    level, trace = values[0], values[1]
+    s.daemon.set_debug(level, trace)
+    if v1 is not None:
+        reply = f"3000 OK setdebug={level} trace={trace} timestamp={v1[2]} tracefile={tracefile}\n"
+    else:
+        reply = f"3000 OK setdebug={level} tracefile={tracefile}\n"
+    await send_lines(s.stream, [reply])
+    return True
+
+
+async def resolve_cmd(s: DirectorSession, text: str) -> bool:
+    await send_lines(s.stream, [await resolve_reply(s.daemon.name, text)])
+    await _eod(s)
+    return True
+
+
+async def secure_erase_cmd(s: DirectorSession, text: str) -> bool:
+    setting = s.daemon.secure_erase or "*None*"
+    await send_lines(s.stream, [f"2000 OK SDSecureEraseCmd {setting} \n"])
+    return True
+
+
+COMMANDS: CommandTable[DirectorSession] = CommandTable(
+    (
+        CommandEntry("cancel", cancel_cmd),
+        CommandEntry("resolve", resolve_cmd),
+        CommandEntry("getSecureEraseCmd", secure_erase_cmd),
+        CommandEntry("setdebug=", setdebug_cmd),
+        CommandEntry("status", status_cmd, monitor_access=True),
+        CommandEntry(".status", dot_status_cmd, monitor_access=True),
+    )
+)
+
+
+async def _unknown(s: DirectorSession, text: str) -> None:
+    await send_lines(s.stream, [f"3900 Invalid command: {text}\n"])
+
+
+async def _monitor_denied(s: DirectorSession, text: str) -> None:
+    # The SD answers the refusal, then also falls through to its "not found" reply.
+    await send_lines(s.stream, [MONITOR_DENIED])
+    await _eod(s)
+    await _unknown(s, text)
+
+
+async def serve_session(
+    daemon: StorageDaemon,
+    stream: BareosStream,
+    *,
+    director: str,
+    monitor: bool,
+    first: Frame | None = None,
+) -> None:
+    session = DirectorSession(daemon, stream, director, monitor)
+    finished = False
+    try:
+        end = await run_command_loop(
+            stream,
+            daemon.commands,
+            session,
+            idle_timeout=daemon.options.idle_timeout,
+            monitor=monitor,
+            on_unknown=_unknown,
+            on_monitor_denied=_monitor_denied,
+            first=first,
+        )
+        finished = True
+    finally:
+        if not finished:  # cancelled or crashed: no goodbye, just close
+            await trio.aclose_forcefully(stream.stream)
+    if end.reason == "idle-timeout":
+        log.warning("session.idle_timeout", director=director, detail=end.detail)
+    log.info(
+        "session.ended",
+        director=director,
+        reason=end.reason,
+        commands=end.commands,
+        detail=end.detail,
+        seconds=round(time.time() - session.since, 3),
+    )
+    await stream.aclose(terminate=True)
