@@ -1,0 +1,159 @@
+"""Small console commands: .api, version, whoami, help, messages, autodisplay, reload, quit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import structlog
+
+from daemons.common import texts
+from daemons.director.console.args import Args
+from daemons.director.console.output import ApiMode
+
+if TYPE_CHECKING:
+    from daemons.director.console.session import ConsoleSession
+
+log = structlog.get_logger("bareosnet.director.console")
+
+_TRUE = {"yes", "true", "1", "on"}
+
+
+async def noop(s: ConsoleSession, args: Args) -> bool:
+    return True
+
+
+async def api(s: ConsoleSession, args: Args) -> bool:
+    """``.api [0|1|2|off|on|json] [compact=yes|no]``; prints ``api: N`` in the new mode."""
+    out = s.out
+    if len(args) == 1:
+        mode = ApiMode.ON
+    elif len(args) in (2, 3):
+        word = args.words[1][0].lower()
+        if word in ("off", "0"):
+            mode = ApiMode.OFF
+        elif word in ("on", "1"):
+            mode = ApiMode.ON
+        elif word in ("json", "2"):
+            mode = ApiMode.JSON
+            if len(args) == 3 and args.find("compact") == 2 and args.words[2][1] is not None:
+                out.compact = (args.words[2][1] or "").lower() in _TRUE
+        else:
+            return False
+    else:
+        return False
+    out.api = mode
+    await out.text(f"api: {int(mode)}\n")
+    out.set("api", int(mode))
+    return True
+
+
+async def version(s: ConsoleSession, args: Args) -> bool:
+    rt = s.rt
+    p = rt.persona
+    os_info = texts.os_name()
+    verid = rt.settings.ver_id
+    await s.out.text(
+        f"{rt.settings.name} Version: {texts.version(p)} ({texts.release_date(p)}) "
+        f"{os_info} {texts.os_id()} {os_info} {verid}\n"
+    )
+    s.out.set(
+        "version",
+        {
+            "name": rt.settings.name,
+            "type": "bareos-director",
+            "version": texts.version(p),
+            "bdate": texts.release_date(p),
+            "operatingsystem": os_info,
+            "distname": texts.os_id(),
+            "distversion": os_info,
+            "customversionid": verid,
+        },
+    )
+    return True
+
+
+async def whoami(s: ConsoleSession, args: Args) -> bool:
+    name = s.acl.name if s.acl is not None else "root"
+    await s.out.text(f"{name}\n")
+    s.out.set("whoami", name)
+    return True
+
+
+async def help(s: ConsoleSession, args: Args) -> bool:
+    from daemons.director.console.commands import COMMANDS
+
+    out = s.out
+    if len(args) == 2:
+        wanted = args.words[1][0].lower()
+        for cmd in COMMANDS:
+            if cmd.key == wanted:
+                await out.text(f"  {cmd.key:<18} {cmd.help or '(not emulated)'}\n\n")
+                if cmd.usage:
+                    await out.text(f"Arguments:\n\t{cmd.usage}\n")
+                out.set(cmd.key, {"command": cmd.key, "description": cmd.help,
+                                  "arguments": cmd.usage,
+                                  "permission": s.command_allowed(cmd.key)})  # fmt: skip
+                return True
+        await out.error(f"{args.words[1][0]}: no such command.\n")
+        return False
+    await out.text("  Command            Description\n  =======            ===========\n")
+    for cmd in COMMANDS:
+        if cmd.key.startswith(".") or not cmd.emulated or not s.command_allowed(cmd.key):
+            continue
+        await out.text(f"  {cmd.key:<18} {cmd.help}\n")
+        out.set(cmd.key, {"command": cmd.key, "description": cmd.help, "arguments": cmd.usage,
+                          "permission": True})  # fmt: skip
+    return True
+
+
+async def dot_help(s: ConsoleSession, args: Args) -> bool:
+    from daemons.director.console.commands import COMMANDS
+
+    names = [c.key for c in COMMANDS if c.emulated and s.command_allowed(c.key)]
+    for name in names:
+        await s.out.text(f"{name}\n")
+    s.out.set("commands", names)
+    return True
+
+
+async def autodisplay(s: ConsoleSession, args: Args) -> bool:
+    for key, _ in args.words[1:]:
+        if key.lower() == "on":
+            s.auto_display = True
+            return True
+        if key.lower() == "off":
+            s.auto_display = False
+            return True
+    await s.out.error("ON or OFF keyword missing.\n")
+    return True
+
+
+async def messages(s: ConsoleSession, args: Args) -> bool:
+    if s.rt.messages.pending and s.command_allowed("messages"):
+        await s.show_messages()
+    else:
+        await s.out.text("You have no messages.\n")
+    return True
+
+
+async def dot_messages(s: ConsoleSession, args: Args) -> bool:
+    if s.rt.messages.pending and s.command_allowed(".messages"):
+        await s.show_messages()
+    return True
+
+
+async def reload(s: ConsoleSession, args: Args) -> bool:
+    try:
+        s.rt.reload()
+        ok = True
+    except Exception as exc:  # a broken config keeps the old one, as for SIGHUP
+        log.error("reload.failed", reason=str(exc), requested_by="console")
+        ok = False
+    await s.out.text("reloaded\n" if ok else "failed to reload\n")
+    s.out.set("reload", {"success": ok})
+    return ok
+
+
+async def quit(s: ConsoleSession, args: Args) -> bool:
+    s.quit = True
+    return True

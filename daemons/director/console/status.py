@@ -1,0 +1,319 @@
+"""``status`` and ``.status``: the Director's own state, and relayed File/Storage daemon status."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import structlog
+import trio
+
+from bareosnet.errors import BareosError
+from bareosnet.proto.framing import Packet
+from bareosnet.proto.names import bash_spaces
+from daemons.common import texts
+from daemons.director.clients import ClientConnectError
+from daemons.director.console.args import Args
+from daemons.director.storages import StorageConnectError, connect_to_storage_daemon
+
+if TYPE_CHECKING:
+    from bareosnet.net.stream import BareosStream
+    from daemons.director.console.session import ConsoleSession
+
+log = structlog.get_logger("bareosnet.director.console")
+
+OK_DOT_STATUS = "1000 OK .status\n"
+RELAY_TIMEOUT = 60.0
+
+
+async def status(s: ConsoleSession, args: Args) -> bool:
+    if len(args) == 1:
+        # Bareos would prompt for the daemon type; the emulator shows the Director.
+        await director_status(s)
+        return True
+    for key, _value in args.words[1:]:
+        k = key.lower()
+        if k == "all":
+            await all_status(s)
+            return True
+        if k.startswith("dir"):
+            await director_status(s)
+            return True
+        if k == "client":
+            client = await select_client(s, args)
+            if client is not None:
+                await client_status(s, client, None)
+            return True
+        if k.startswith("sched") or k.startswith("sub") or k.startswith("conf"):
+            await s.out.error(f"status {key}: not emulated.\n")
+            return False
+        store = await select_storage(s, args)
+        if store is not None:
+            await storage_status(s, store, None)
+        return True
+    return True
+
+
+async def dot_status(s: ConsoleSession, args: Args) -> bool:
+    if len(args) < 2:
+        await s.out.text("1900 Bad .status command, missing arguments.\n")
+        return False
+    what = args.words[1][0].lower()
+    sub = args.words[2][0] if len(args) > 2 else None
+    if what == "dir":
+        sub_l = (sub or "").lower()
+        if sub_l in ("current", "last"):
+            await s.out.text(OK_DOT_STATUS)
+        elif sub_l == "header":
+            await _dir_header(s)
+        elif sub_l == "scheduled":
+            await _dir_scheduled(s)
+        elif sub_l == "running":
+            await _dir_running(s)
+        elif sub_l == "terminated":
+            await _dir_terminated(s)
+        else:
+            await s.out.text("1900 Bad .status command, wrong argument.\n")
+            return False
+        return True
+    if what == "client":
+        client = await select_client(s, args)
+        if client is not None:
+            await client_status(s, client, sub)
+        return True
+    if what == "storage":
+        store = await select_storage(s, args)
+        if store is not None:
+            await storage_status(s, store, sub)
+        return True
+    await s.out.text("1900 Bad .status command, wrong argument.\n")
+    return False
+
+
+# -- the Director itself
+
+
+async def director_status(s: ConsoleSession) -> None:
+    await _dir_header(s)
+    await _dir_scheduled(s)
+    await _dir_running(s)
+    await _dir_terminated(s)
+    await _dir_client_connections(s)
+    await s.out.text("====\n")
+
+
+async def _dir_header(s: ConsoleSession) -> None:
+    rt = s.rt
+    p = rt.persona
+    started = texts.bareos_time(rt.started_at)
+    if s.out.json:
+        s.out.set("header", {
+            "director": rt.settings.name,
+            "version": texts.version(p),
+            "release_date": texts.release_date(p),
+            "os": texts.os_name(),
+            "binary_info": texts.BINARY_INFO,
+            "daemon_started": started,
+            "jobs_run": 0,
+            "jobs_running": 0,
+            "config_warnings": bool(getattr(rt.cfg, "warnings", ())),
+        })  # fmt: skip
+        return
+    await s.out.text(
+        f"{rt.settings.name} Version: {texts.version(p)} ({texts.release_date(p)}) "
+        f"{texts.os_name()}\n"
+    )
+    # No catalog behind the emulator: "db:none" where Bareos names its database.
+    await s.out.text(
+        f"Daemon started {started}. Jobs: run=0, running=0 db:none, {texts.BINARY_INFO} binary\n"
+    )
+
+
+async def _dir_scheduled(s: ConsoleSession) -> None:
+    if s.out.json:
+        s.out.set("scheduled", [])
+        return
+    if not s.out.api:
+        await s.out.text("No Scheduled Jobs.\n")
+        await s.out.text("====\n")
+
+
+async def _dir_running(s: ConsoleSession) -> None:
+    if s.out.json:
+        s.out.set("running", [])
+        return
+    if not s.out.api:
+        await s.out.text("\nRunning Jobs:\n")
+        for lease in s.rt.consoles.sessions():
+            await s.out.text(f"Console connected at {texts.bareos_time(lease.started_at)}\n")
+        await s.out.text("No Jobs running.\n====\n")
+
+
+async def _dir_terminated(s: ConsoleSession) -> None:
+    if s.out.json:
+        s.out.set("terminated", [])
+        return
+    if not s.out.api:
+        await s.out.text("No Terminated Jobs.\n")
+
+
+async def _dir_client_connections(s: ConsoleSession) -> None:
+    waiting = s.rt.pool.waiting()
+    if s.out.json:
+        s.out.set("client-connection", [
+            {"connecttime": texts.bareos_time(w.connected_at),
+             "protocol_version": w.protocol_version, "authenticated": 1, "name": w.name}
+            for w in waiting
+        ])  # fmt: skip
+        return
+    await s.out.text(
+        "\nClient Initiated Connections (waiting for jobs):\n"
+        f"{'Connect time':<20}{'Protocol':<20}{'Authenticated':<20}{'Name':<40}\n"
+        + "=" * 100
+        + "\n"
+    )
+    for w in waiting:
+        await s.out.text(
+            f"{texts.bareos_time(w.connected_at):<20}{w.protocol_version:<20}{1:<20}{w.name:<40}"
+        )
+        await s.out.text("\n")
+
+
+async def all_status(s: ConsoleSession) -> None:
+    await director_status(s)
+    seen: set[tuple[str, int]] = set()
+    for store in s.rt.storages():
+        where = (str(store.get("Address")), int(store.get("Port")))
+        if where in seen or not s.allowed("storage", store.name):
+            continue
+        seen.add(where)
+        await storage_status(s, store, None)
+    for client in s.rt.clients():
+        if s.allowed("client", client.name):
+            await client_status(s, client, None)
+
+
+# -- selecting resources
+
+
+async def select_client(s: ConsoleSession, args: Args) -> Any | None:
+    for key, value in args.words[1:]:
+        if key.lower() in ("client", "fd") and value is not None:
+            client = s.rt.client(value)
+            if client is not None and s.allowed("client", client.name):
+                return client
+            await s.out.error(f"Error: Client resource {value} does not exist.\n")
+            return None
+    candidates = [c for c in s.rt.clients() if s.allowed("client", c.name)]
+    if len(candidates) == 1:
+        await s.out.text(f"Automatically selected Client: {candidates[0].name}\n")
+        return candidates[0]
+    await s.out.error("No client given: use client=<client-name>.\n")
+    return None
+
+
+async def select_storage(s: ConsoleSession, args: Args) -> Any | None:
+    name: str | None = None
+    for key, value in args.words[1:]:
+        if key.lower() in ("storage", "sd") and value is not None:
+            name = value
+            break
+    if name is None:
+        plain = [k for k, v in args.words[1:] if v is None and k.lower() not in ("storage", "sd")]
+        name = plain[0] if plain else None
+    if name is not None:
+        store = s.rt.storage(name)
+        if store is not None and s.allowed("storage", store.name):
+            return store
+        await s.out.error(f'Storage resource "{name}": not found\n')
+        return None
+    candidates = [st for st in s.rt.storages() if s.allowed("storage", st.name)]
+    if len(candidates) == 1:
+        await s.out.text(f"Automatically selected Storage: {candidates[0].name}\n")
+        return candidates[0]
+    await s.out.error("No storage given: use storage=<storage-name>.\n")
+    return None
+
+
+# -- relayed status
+
+
+async def _relay(s: ConsoleSession, stream: BareosStream, peer: str) -> None:
+    """Copy every packet to the console until the daemon sends a signal, then terminate."""
+    try:
+        while True:
+            frame = await stream.receive(timeout=RELAY_TIMEOUT)
+            if not isinstance(frame, Packet):
+                break
+            # The Director prints the daemon's C string: the part before a NUL.
+            await s.out.text(frame.payload.split(b"\x00", 1)[0])
+    except (BareosError, trio.TooSlowError) as exc:
+        log.warning("status.relay_ended", peer=peer, reason=str(exc))
+    finally:
+        await stream.aclose(terminate=True)
+
+
+async def client_status(s: ConsoleSession, client: Any, dot_cmd: str | None) -> None:
+    rt = s.rt
+    name = client.name
+    if not client.get("Enabled"):
+        await s.out.text(f'Client "{name}" is disabled; skipping status call\n')
+        return
+    if not s.out.api:
+        await s.out.text(
+            f"Connecting to Client {name} at {client.get('Address')}:{client.get('Port')}\n"
+        )
+    try:
+        stream, info = await rt.file_daemons.connect_to_file_daemon(
+            client, purpose="status", console=s.out.text
+        )
+    except ClientConnectError as exc:
+        rt.messages.add(f"{rt.settings.name}: {exc}")
+        await s.out.text(f"\nFailed to connect to Client {name}.\n====\n")
+        return
+    try:
+        await stream.send(f".status {dot_cmd}" if dot_cmd else "status")
+    except (BareosError, trio.TooSlowError) as exc:
+        log.warning("status.send_failed", client=name, reason=str(exc))
+        await stream.aclose()
+        return
+    log.info("status.sent", client=name, connection=info.connection)
+    await _relay(s, stream, f"client {name}")
+
+
+async def storage_status(s: ConsoleSession, store: Any, dot_cmd: str | None) -> None:
+    rt = s.rt
+    name = store.name
+    if not s.out.api:
+        await s.out.text(
+            f"Connecting to Storage daemon {name} at {store.get('Address')}:{store.get('Port')}\n"
+        )
+    try:
+        stream, info = await connect_to_storage_daemon(rt, store)
+    except StorageConnectError as exc:
+        rt.messages.add(f"{rt.settings.name}: {exc}")
+        await s.out.text(f"\nFailed to connect to Storage daemon {name}.\n====\n")
+        return
+    await s.out.text(f" Encryption: {info.encryption_text}\n")
+    if dot_cmd:
+        command = f".status {dot_cmd}\n"
+    else:
+        devices = ",".join(_device_names(store))
+        command = f"status {bash_spaces(devices)}\n"
+    try:
+        await stream.send(command)
+    except (BareosError, trio.TooSlowError) as exc:
+        log.warning("status.send_failed", storage=name, reason=str(exc))
+        await stream.aclose()
+        return
+    log.info("status.sent", storage=name)
+    await _relay(s, stream, f"storage {name}")
+
+
+def _device_names(store: Any) -> list[str]:
+    value = store.get("Device") or ()
+    if isinstance(value, str):
+        return [value]
+    names: list[str] = []
+    for item in value:
+        names.append(getattr(item, "name", None) or str(item))
+    return names

@@ -1,0 +1,202 @@
+"""The Director's state while it runs: configuration, handshake modes, pooled clients, consoles.
+
+One :class:`DirectorRuntime` exists per process.  The console sessions, the
+resolver of incoming connections and the File/Storage daemon connectors all
+read the *current* configuration through it, so a reload (SIGHUP or the
+``reload`` command) takes effect for the next command without restarting
+anything.  A configuration that fails to load leaves the old one in place.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import structlog
+
+from bareosnet.proto.hello import Persona
+from bareosnet.tls.settings import TlsSettings
+from daemons.director.client_pool import ClientConnectionPool
+from daemons.director.handshake_modes import STATE_FILE_NAME, ClientFingerprint, HandshakeModeStore
+
+log = structlog.get_logger("bareosnet.director")
+
+DEFAULT_CONSOLE_IDLE_TIMEOUT = 1800.0
+
+
+@attrs.frozen
+class DirectorSettings:
+    """The Director resource's values the runtime needs, read once per (re)load."""
+
+    name: str
+    listen: tuple[tuple[str | None, int], ...]
+    password_key: bytes = attrs.field(repr=False)
+    tls: TlsSettings = attrs.field(repr=False)
+    working_directory: str = "/var/lib/bareos"
+    max_console_connections: int = 20
+    fd_connect_timeout: int = 180
+    sd_connect_timeout: int = 1800
+    ver_id: str = ""
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> DirectorSettings:
+        me = cfg.own()
+        listen = tuple((host, int(port)) for host, port in me.listen_addresses())
+        password = me.password
+        if password is None:  # the parser refuses this already; keep the error clear
+            raise ValueError(f"Director {me.name} has no Password")
+        return cls(
+            name=me.name,
+            listen=listen,
+            password_key=password.key,
+            tls=me.tls,
+            working_directory=str(me.get("WorkingDirectory") or "/var/lib/bareos"),
+            max_console_connections=int(me.get("MaximumConsoleConnections") or 20),
+            fd_connect_timeout=int(me.get("FdConnectTimeout") or 180),
+            sd_connect_timeout=int(me.get("SdConnectTimeout") or 1800),
+            ver_id=str(me.get("VerId") or ""),
+        )
+
+
+def client_fingerprint(client: Any) -> ClientFingerprint:
+    tls = client.tls
+    return ClientFingerprint(
+        address=str(client.get("Address")),
+        port=int(client.get("Port")),
+        tls_enable=bool(tls.enable),
+        tls_require=bool(tls.require),
+    )
+
+
+@attrs.define(eq=False)
+class ConsoleLease:
+    """One console connection, counted from the Hello on (Bareos's console lease)."""
+
+    id: int
+    peer: str
+    started_at: float = attrs.field(factory=time.time)
+    name: str | None = None
+
+
+class ConsoleRegistry:
+    def __init__(self) -> None:
+        self._leases: dict[int, ConsoleLease] = {}
+        self._ids = itertools.count(1)
+
+    def acquire(self, peer: str) -> ConsoleLease:
+        lease = ConsoleLease(next(self._ids), peer)
+        self._leases[lease.id] = lease
+        return lease
+
+    def release(self, lease: ConsoleLease) -> None:
+        self._leases.pop(lease.id, None)
+
+    def __len__(self) -> int:
+        return len(self._leases)
+
+    def sessions(self) -> list[ConsoleLease]:
+        return sorted(self._leases.values(), key=lambda lease: lease.started_at)
+
+
+class ConsoleMessages:
+    """Messages queued for consoles (shown by ``messages``; "You have messages.")."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self._items: list[str] = []
+        self._limit = limit
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._items)
+
+    def add(self, text: str) -> None:
+        self._items.append(text if text.endswith("\n") else text + "\n")
+        del self._items[: -self._limit]
+
+    def drain(self) -> list[str]:
+        items, self._items = self._items, []
+        return items
+
+
+class DirectorRuntime:
+    """Everything shared by the Director's connections."""
+
+    def __init__(
+        self,
+        cfg: Any,
+        *,
+        load: Callable[[], Any],
+        persona: Persona,
+        failure_delay: float,
+        handshake_state: bool = True,
+        console_idle_timeout: float = DEFAULT_CONSOLE_IDLE_TIMEOUT,
+    ) -> None:
+        self._load = load
+        self.persona = persona
+        self.failure_delay = failure_delay
+        self.handshake_state = handshake_state
+        self.console_idle_timeout = console_idle_timeout
+        self.started_at = time.time()
+        self.pool = ClientConnectionPool()
+        self.consoles = ConsoleRegistry()
+        self.messages = ConsoleMessages()
+        self.cfg = cfg
+        self.settings = DirectorSettings.from_config(cfg)
+        self.modes = HandshakeModeStore(self._state_path())
+        self.modes.load((c.name, client_fingerprint(c)) for c in self.clients())
+        # Imported here: the connector module uses the runtime's type.
+        from daemons.director.clients import FileDaemonConnector
+
+        self.file_daemons = FileDaemonConnector(self)
+
+    def _state_path(self) -> Path | None:
+        if not self.handshake_state:
+            return None
+        workdir = Path(self.settings.working_directory)
+        if not workdir.is_dir():
+            log.warning("modes.no_working_directory", path=str(workdir),
+                        hint="handshake modes are kept in memory only")  # fmt: skip
+            return None
+        return workdir / STATE_FILE_NAME
+
+    # -- configuration
+    def reload(self) -> None:
+        """Re-read the configuration; on error the old one stays and the error propagates."""
+        cfg = self._load()
+        settings = DirectorSettings.from_config(cfg)
+        if settings.listen != self.settings.listen:
+            log.warning("reload.listen_unchanged", configured=[f"{h}:{p}" for h, p in settings.listen],
+                        hint="a new DirAddress/DirPort takes effect after a restart")  # fmt: skip
+        self.cfg = cfg
+        self.settings = settings
+        # As Bareos: a (re)load forgets every Client's handshake mode.
+        self.modes = HandshakeModeStore(self._state_path())
+        self.modes.reset_all()
+        log.info("reload.done", clients=len(self.clients()), consoles=len(self.cfg.all("console")))
+
+    def clients(self) -> list[Any]:
+        return list(self.cfg.all("client"))
+
+    def client(self, name: str) -> Any | None:
+        return self.cfg.get("client", name)
+
+    def storages(self) -> list[Any]:
+        return list(self.cfg.all("storage"))
+
+    def storage(self, name: str) -> Any | None:
+        return self.cfg.get("storage", name)
+
+    def console_resource(self, name: str) -> Any | None:
+        return self.cfg.get("console", name)
+
+    def profiles_of(self, console: Any) -> list[Any]:
+        try:
+            names = console.get("Profile") or ()
+        except KeyError:
+            return []
+        found = [self.cfg.get("profile", n) for n in names]
+        return [p for p in found if p is not None]
