@@ -121,6 +121,12 @@ async def demo(logs: dict[str, Path]) -> None:
 
 
 def main() -> int:
+    import logging
+
+    import structlog
+
+    # The console's own handshake is shown from the daemons' logs; keep ours quiet.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     prepare()
     procs: list[subprocess.Popen[bytes]] = []
     logs: dict[str, Path] = {}
