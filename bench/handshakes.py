@@ -55,8 +55,9 @@ async def measure(label: str, tls: TlsSettings, count: int) -> None:
 
 
 async def main() -> None:
-    import structlog
     import logging
+
+    import structlog
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     await measure("cleartext (Hello+CRAM)", TlsSettings(enable=False, require=False), 300)
