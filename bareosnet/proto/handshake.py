@@ -149,6 +149,21 @@ class _Machine:
         events.append(Failed(error, delay))
         return events
 
+    # state -> (what we wait for, in words; handler method name)
+    _handlers: dict[_State, tuple[str, str]] = {}
+
+    def receive(self, frame: Frame) -> list[Event]:
+        """Feed the next received frame; returns the events it causes."""
+        what, handler = self._handlers.get(self.state, (self.state.name, ""))
+        payload = self._unwrap(frame, what)
+        if payload is None:
+            return []
+        if isinstance(payload, list):
+            return payload
+        if not handler:
+            raise ProtocolError(f"{self.side} got a packet in state {self.state.name}")
+        return getattr(self, handler)(payload)  # type: ignore[no-any-return]
+
     def _unwrap(self, frame: Frame, waiting_for: str) -> bytes | list[Event] | None:
         """The payload of a packet; None to skip a keep-alive; events on a fatal signal."""
         if self.finished:
@@ -179,6 +194,18 @@ class _Machine:
                 "peer-closed",
             )
         )
+
+
+def _post_cram_tls(remote: int | None, local: int) -> AuthError | bool:
+    """After a cleartext CRAM: an error (deny), True (start TLS now) or False (stay clear)."""
+    decision = select_tls_policy(remote, local)
+    if decision is TlsPolicy.DENY:
+        return AuthError(
+            f"TLS policy mismatch: peer ssl={remote}, ours ssl={local} "
+            "(one side requires TLS, the other has it off)",
+            "policy-deny",
+        )
+    return decision is TlsPolicy.ENABLED
 
 
 # ---------------------------------------------------------------- connector
@@ -224,31 +251,13 @@ class ConnectorHandshake(_Machine):
         self.state = _State.WAIT_CHALLENGE
         return [Send(_packet(hello))]
 
-    def receive(self, frame: Frame) -> list[Event]:
-        what = {
-            _State.WAIT_CHALLENGE: "the peer's CRAM-MD5 challenge",
-            _State.WAIT_OK: "the peer's verdict on our CRAM-MD5 answer",
-            _State.WAIT_RESPONSE: "the peer's answer to our challenge",
-            _State.WAIT_SUCCESS: "the peer's greeting",
-            _State.WAIT_INFO: "the Director's info message",
-        }.get(self.state, self.state.name)
-        payload = self._unwrap(frame, what)
-        if payload is None:
-            return []
-        if isinstance(payload, list):
-            return payload
-        match self.state:
-            case _State.WAIT_CHALLENGE:
-                return self._on_challenge(payload)
-            case _State.WAIT_OK:
-                return self._on_ok(payload)
-            case _State.WAIT_RESPONSE:
-                return self._on_response(payload)
-            case _State.WAIT_SUCCESS:
-                return self._on_success(payload)
-            case _State.WAIT_INFO:
-                return self._on_info(payload)
-        raise ProtocolError(f"connector got a packet in state {self.state.name}")
+    _handlers = {
+        _State.WAIT_CHALLENGE: ("the peer's CRAM-MD5 challenge", "_on_challenge"),
+        _State.WAIT_OK: ("the peer's verdict on our CRAM-MD5 answer", "_on_ok"),
+        _State.WAIT_RESPONSE: ("the peer's answer to our challenge", "_on_response"),
+        _State.WAIT_SUCCESS: ("the peer's greeting", "_on_success"),
+        _State.WAIT_INFO: ("the Director's info message", "_on_info"),
+    }
 
     def _on_challenge(self, payload: bytes) -> list[Event]:
         try:
@@ -296,16 +305,10 @@ class ConnectorHandshake(_Machine):
 
     def _after_cram(self) -> list[Event]:
         if not self.tls_first:
-            decision = select_tls_policy(self._remote_policy, self.config.policy)
-            if decision is TlsPolicy.DENY:
-                return self._fail(
-                    AuthError(
-                        f"TLS policy mismatch: peer ssl={self._remote_policy}, "
-                        f"ours ssl={self.config.policy} (one side requires TLS, the other has it off)",
-                        "policy-deny",
-                    ),
-                )
-            if decision is TlsPolicy.ENABLED:
+            decision = _post_cram_tls(self._remote_policy, self.config.policy)
+            if isinstance(decision, AuthError):
+                return self._fail(decision)
+            if decision:
                 self.state = _State.WAIT_TLS
                 return [StartTls(server_side=False)]
         return self._expect_success()
@@ -431,28 +434,12 @@ class AcceptorHandshake(_Machine):
     def hello(self) -> HelloInfo | None:
         return self._hello
 
-    def receive(self, frame: Frame) -> list[Event]:
-        what = {
-            _State.WAIT_HELLO: "the Hello",
-            _State.WAIT_RESPONSE: "the answer to our challenge",
-            _State.WAIT_CHALLENGE: "the peer's challenge",
-            _State.WAIT_OK: "the peer's verdict on our answer",
-        }.get(self.state, self.state.name)
-        payload = self._unwrap(frame, what)
-        if payload is None:
-            return []
-        if isinstance(payload, list):
-            return payload
-        match self.state:
-            case _State.WAIT_HELLO:
-                return self._on_hello(payload)
-            case _State.WAIT_RESPONSE:
-                return self._on_response(payload)
-            case _State.WAIT_CHALLENGE:
-                return self._on_challenge(payload)
-            case _State.WAIT_OK:
-                return self._on_ok(payload)
-        raise ProtocolError(f"acceptor got a packet in state {self.state.name}")
+    _handlers = {
+        _State.WAIT_HELLO: ("the Hello", "_on_hello"),
+        _State.WAIT_RESPONSE: ("the answer to our challenge", "_on_response"),
+        _State.WAIT_CHALLENGE: ("the peer's challenge", "_on_challenge"),
+        _State.WAIT_OK: ("the peer's verdict on our answer", "_on_ok"),
+    }
 
     def _failure_lines(self, *lines: bytes) -> bytes:
         spec_line = self._plan.spec.failure_line if self._plan else None
@@ -548,17 +535,10 @@ class AcceptorHandshake(_Machine):
             )
         assert self._plan is not None
         if not self.tls_first:
-            decision = select_tls_policy(self._remote_policy, self._plan.policy)
-            if decision is TlsPolicy.DENY:
-                return self._fail(
-                    AuthError(
-                        f"TLS policy mismatch: peer ssl={self._remote_policy}, ours "
-                        f"ssl={self._plan.policy} (one side requires TLS, the other has it off)",
-                        "policy-deny",
-                    ),
-                    send=self._failure_lines(),
-                )
-            if decision is TlsPolicy.ENABLED:
+            decision = _post_cram_tls(self._remote_policy, self._plan.policy)
+            if isinstance(decision, AuthError):
+                return self._fail(decision, send=self._failure_lines())
+            if decision:
                 self.state = _State.WAIT_TLS
                 return [StartTls(server_side=True)]
         return self._succeed()
