@@ -13,7 +13,13 @@ from collections.abc import Callable
 import trio
 
 from bareosnet.errors import ProtocolError
-from bareosnet.net.handshake import AcceptorSettings, ConnectionInfo, Resolver, connect
+from bareosnet.net.handshake import (
+    AcceptorSettings,
+    ConnectionInfo,
+    Resolver,
+    connect,
+    handshake_as_connector,
+)
 from bareosnet.net.stream import BareosStream
 from bareosnet.proto.connections import spec as connection_spec
 from bareosnet.proto.handshake import ConnectorConfig
@@ -57,25 +63,19 @@ def acceptor_settings(
     )
 
 
-async def open_connection(
+def _connector(
     row: str,
     *,
-    host: str,
-    port: int,
     hello_name: str,
     own_name: str,
     key: bytes,
     tls: TlsSettings,
-    persona: Persona = Persona.V26,
-    tls_first: bool | None = None,
-    policy: int | None = None,
-    version: str | None = None,
-    timeout: float = 60.0,
-    connect_timeout: float = 15.0,
-    require_psk: bool = False,
-    heartbeat_interval: int = 0,
-) -> tuple[BareosStream, ConnectionInfo]:
-    """Connect as the connector of ``row`` and authenticate.
+    persona: Persona,
+    tls_first: bool | None,
+    policy: int | None,
+    version: str | None,
+) -> tuple[ConnectorConfig, bool, PskCredentials | None]:
+    """The connector's handshake parameters for ``row`` from one resource's settings.
 
     ``tls_first`` defaults to the resource's TLS Enable (never for a 17.2
     persona, which has no TLS-PSK); ``policy`` (our ``ssl=``) to the
@@ -94,11 +94,72 @@ async def open_connection(
         persona=persona,
         version=version,
     )
+    return config, tls_first, psk
+
+
+async def authenticate(
+    tcp: trio.abc.Stream,
+    row: str,
+    *,
+    host: str,
+    port: int,
+    hello_name: str,
+    own_name: str,
+    key: bytes,
+    tls: TlsSettings,
+    persona: Persona = Persona.V26,
+    tls_first: bool | None = None,
+    policy: int | None = None,
+    version: str | None = None,
+    timeout: float = 60.0,
+    require_psk: bool = False,
+) -> tuple[BareosStream, ConnectionInfo]:
+    """Run the connector's handshake of ``row`` on an already open TCP stream."""
+    config, first, psk = _connector(
+        row, hello_name=hello_name, own_name=own_name, key=key, tls=tls, persona=persona,
+        tls_first=tls_first, policy=policy, version=version,
+    )  # fmt: skip
+    return await handshake_as_connector(
+        tcp,
+        config,
+        peer_address=f"{host}:{port}",
+        peer_host=host,
+        tls_first=first,
+        tls_settings=tls,
+        psk=psk,
+        timeout=timeout,
+        require_psk=require_psk,
+    )
+
+
+async def open_connection(
+    row: str,
+    *,
+    host: str,
+    port: int,
+    hello_name: str,
+    own_name: str,
+    key: bytes,
+    tls: TlsSettings,
+    persona: Persona = Persona.V26,
+    tls_first: bool | None = None,
+    policy: int | None = None,
+    version: str | None = None,
+    timeout: float = 60.0,
+    connect_timeout: float = 15.0,
+    require_psk: bool = False,
+    heartbeat_interval: int = 0,
+) -> tuple[BareosStream, ConnectionInfo]:
+    """Connect as the connector of ``row`` and authenticate."""
+    config, first, psk = _connector(
+        row, hello_name=hello_name, own_name=own_name, key=key, tls=tls, persona=persona,
+        tls_first=tls_first, policy=policy, version=version,
+    )  # fmt: skip
     return await connect(
         host,
         port,
         config,
-        tls_first=tls_first,
+        tls_first=first,
         tls_settings=tls,
         psk=psk,
         timeout=timeout,

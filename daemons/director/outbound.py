@@ -13,14 +13,11 @@ import structlog
 import trio
 
 from bareosnet.errors import HandshakeTimeoutError, PeerClosedError
-from bareosnet.net.handshake import ConnectionInfo, handshake_as_connector
+from bareosnet.net.handshake import ConnectionInfo
 from bareosnet.net.stream import BareosStream
-from bareosnet.proto.connections import spec as connection_spec
-from bareosnet.proto.handshake import ConnectorConfig
 from bareosnet.proto.hello import Persona
-from bareosnet.proto.names import psk_identity
-from bareosnet.tls.psk import PskCredentials
 from bareosnet.tls.settings import TlsSettings
+from daemons.common.auth import authenticate as common_authenticate
 
 log = structlog.get_logger("bareosnet.director.connect")
 
@@ -69,26 +66,10 @@ async def authenticate(
     timeout: float = HANDSHAKE_TIMEOUT,
 ) -> tuple[BareosStream, ConnectionInfo]:
     """Run the connector's handshake of ``row`` on an open TCP stream."""
-    spec = connection_spec(row)
-    psk = PskCredentials(psk_identity(spec.psk_type, hello_name), key) if tls_first else None
-    config = ConnectorConfig(
-        spec=spec,
-        hello_name=hello_name,
-        own_name=own_name,
-        key=key,
-        policy=policy,
-        persona=persona,
-    )
     try:
-        return await handshake_as_connector(
-            tcp,
-            config,
-            peer_address=f"{host}:{port}",
-            peer_host=host,
-            tls_first=tls_first,
-            tls_settings=tls,
-            psk=psk,
-            timeout=timeout,
-        )
+        return await common_authenticate(
+            tcp, row, host=host, port=port, hello_name=hello_name, own_name=own_name, key=key,
+            tls=tls, persona=persona, tls_first=tls_first, policy=policy, timeout=timeout,
+        )  # fmt: skip
     except trio.TooSlowError:
         raise HandshakeTimeoutError(f"handshake with {host}:{port} timed out") from None
