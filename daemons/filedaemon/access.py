@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
+
 from bareosnet.proto.connections import spec as connection_spec
 from bareosnet.proto.handshake import AcceptPlan, Refusal, Resolver
 from bareosnet.proto.hello import HelloInfo, HelloKind
 from bareosnet.proto.names import ResourceType
 from daemons.common.auth import KeyTable
 from daemons.filedaemon.jobs import JobRegistry
+
+log = structlog.get_logger("bareos.fd.access")
 
 
 def director_key(cfg: Any, name: str) -> bytes | None:
@@ -47,15 +51,25 @@ def make_resolver(cfg: Any, jobs: JobRegistry) -> Resolver:
                 return _director(cfg, hello.name, own_name)
             case HelloKind.STORAGE_START_JOB:
                 auth = jobs.authorization(hello.name)
-                if auth is None:
+                key = jobs.key(hello.name)
+                if auth is None or key is None:
                     return Refusal(
                         f"Storage daemon asked for job {hello.name!r}, which this File daemon "
                         "does not know (no JobId= command for it, or it already ended)",
                         "unknown-name",
                     )
+                if jobs.is_connected(hello.name):
+                    # One data connection per job: a second Hello is a replay.
+                    log.warning("job.auth_refused", job=hello.name,
+                                reason="job already has an authenticated Storage daemon")  # fmt: skip
+                    return Refusal(
+                        f"Storage daemon asked again for job {hello.name!r}, which already "
+                        "has an authenticated data connection",
+                        "replay",
+                    )
                 return AcceptPlan(
                     spec=connection_spec("7"),
-                    key=auth.key,
+                    key=key,
                     policy=auth.tls_policy,
                     own_name=own_name,
                 )

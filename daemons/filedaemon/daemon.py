@@ -44,6 +44,8 @@ class FdOptions:
     peek_timeout: float = 10.0  # for the first bytes (TLS or cleartext?)
     reconnect_initial: float = 1.0
     reconnect_max: float = 60.0
+    sd_wait_timeout: float = 60.0  # passive client: wait this long for the SD to connect
+    sd_reply_timeout: float = 300.0  # every wait for a Storage daemon reply in a job
 
 
 def check_config(cfg: Any) -> None:
@@ -83,6 +85,8 @@ class FileDaemon:
         self.recent = RecentJobs()
         self.commands: CommandTable[DirectorSession] = COMMANDS
         self._connections: dict[int, DirectorConnection] = {}
+        self.job_objects: dict[str, Any] = {}  # unique job name -> FdJob (setbandwidth=)
+        self.bwlimit_override: int | None = None  # setbandwidth= without a job
         self._tokens = itertools.count(1)
         self._nursery: trio.Nursery | None = None
         self._ci_scope: trio.CancelScope | None = None
@@ -103,6 +107,16 @@ class FileDaemon:
     @property
     def secure_erase(self) -> str | None:
         return self.own.get("SecureEraseCommand")
+
+    def bandwidth_limit(self, director: str) -> int:
+        """Bytes per second for a new job: Director resource, then Client (Bareos order)."""
+        res = self.config.get("Director", director)
+        per_dir = int(res.get("MaximumBandwidthPerJob") or 0) if res is not None else 0
+        if per_dir:
+            return per_dir
+        if self.bwlimit_override is not None:
+            return self.bwlimit_override
+        return int(self.own.get("MaximumBandwidthPerJob") or 0)
 
     def listen_addresses(self) -> Sequence[tuple[Any, int]]:
         return [(host, _port(port)) for host, port in self.own.listen_addresses()]
@@ -167,7 +181,7 @@ class FileDaemon:
         if info.connection in ("3", "10"):
             await serve_session(self, bstream, director=name, monitor=info.connection == "10")
         elif info.connection == "7":
-            await self.serve_storage_job(bstream, name)
+            await self.serve_storage_job(bstream, name, info)
         else:  # pragma: no cover - the resolver only plans rows 3, 7, 10
             await bstream.aclose(terminate=True)
 
@@ -181,10 +195,24 @@ class FileDaemon:
             timeout=self.options.handshake_timeout,
         )
 
-    async def serve_storage_job(self, stream: Any, job: str) -> None:
-        """Connection 7 (SD -> passive FD) for ``job``; the jobs code replaces this."""
-        log.warning("job_connection.unhandled", job=job)
-        await stream.aclose(terminate=True)
+    async def serve_storage_job(self, stream: Any, job: str, info: Any = None) -> None:
+        """Connection 7 (SD -> passive FD): hand the stream to the job and wait for it.
+
+        The job's Director session drives the data session on this stream;
+        this task only keeps the connection alive until the job releases it
+        (the job closes it with BNET_TERMINATE at its end).
+        """
+        link = self.jobs.attach(job, stream, info)
+        if link is None:
+            await stream.aclose(terminate=True)
+            return
+        log.info("job.sd_attached", job=job, mode=getattr(info, "mode_text", None),
+                 encryption=getattr(info, "encryption_text", None))  # fmt: skip
+        try:
+            await link.released.wait()
+        finally:
+            with trio.CancelScope(shield=True):
+                await stream.aclose(terminate=True)
 
     def reload(self) -> None:
         if self._loader is None:

@@ -2,11 +2,11 @@
 
 The command table is Bareos's, matched by prefix in the same order; this
 module answers the commands a control session uses (``status``,
-``.status``, ``cancel``, ``setdebug=``, ``resolve``, ``getSecureEraseCmd``).
-The job commands (``JobId=``, ``level = ``, ``fileset``, ``storage ``,
-``backup``, ``restore ``, ``estimate`` ...) are added to :data:`COMMANDS` by
-the jobs code; until then they are answered as unknown commands, which ends
-the session like a real FD does for a command it does not have.
+``.status``, ``cancel``, ``setdebug=``, ``resolve``, ``getSecureEraseCmd``)
+and takes the job commands (``JobId=``, ``level = ``, ``fileset``,
+``storage ``, ``backup``, ``restore `` ...) from
+:mod:`daemons.filedaemon.job_commands`.  An unknown command ends the session
+like a real FD does; a session that ran a job ends with ``2800 End Job``.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ import structlog
 import trio
 
 from bareosnet.net.stream import BareosStream
-from bareosnet.proto.framing import Frame
+from bareosnet.proto.framing import Frame, SignalFrame
 from bareosnet.proto.signals import Signal
 from daemons.common.commands import (
     CommandEntry,
     CommandTable,
+    command_text,
     resolve_reply,
     run_command_loop,
     scan_ints,
@@ -32,6 +33,8 @@ from daemons.common.commands import (
     send_status_lines,
 )
 from daemons.filedaemon import status as fdstatus
+from daemons.filedaemon.job_commands import JOB_COMMANDS, end_of_session
+from daemons.filedaemon.job_state import FdJob, Messenger
 
 if TYPE_CHECKING:
     from daemons.filedaemon.daemon import FileDaemon
@@ -44,13 +47,39 @@ MONITOR_DENIED = "2997 Invalid command for a Director with Monitor directive ena
 
 @attrs.define
 class DirectorSession:
-    """One authenticated control connection (accepted, or client initiated)."""
+    """One authenticated control connection (accepted, or client initiated).
+
+    A session that received ``JobId=`` carries its job (:class:`FdJob`);
+    every packet the job code sends to the Director goes through ``msgs``.
+    """
 
     daemon: FileDaemon
     stream: BareosStream
     director: str  # Director resource name (or tray monitor name)
     monitor: bool = False
     since: float = attrs.field(factory=time.time)
+    job: FdJob | None = None
+    msgs: Messenger = attrs.field(default=None)
+    pending: Frame | None = None  # a command read while data moved
+
+    def __attrs_post_init__(self) -> None:
+        if self.msgs is None:
+            self.msgs = Messenger(self.stream, self.daemon.name)
+
+    async def dispatch_pending(self) -> bool:
+        """Handle a command that arrived during the data phase (True: go on)."""
+        frame, self.pending = self.pending, None
+        if frame is None:
+            return True
+        if isinstance(frame, SignalFrame):
+            return False
+        text = command_text(frame.payload)
+        entry = self.daemon.commands.find(text)
+        if entry is None:
+            await _unknown(self, text)
+            return False
+        log.info("command.received", command=entry.word)
+        return await entry.handler(self, text)
 
 
 async def _eod(s: DirectorSession) -> None:
@@ -129,17 +158,23 @@ async def secure_erase_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
-# Bareos's order; the job commands are inserted here by the jobs code.
-COMMANDS: CommandTable[DirectorSession] = CommandTable(
-    (
-        CommandEntry("cancel", cancel_cmd),
-        CommandEntry("resolve ", resolve_cmd),
-        CommandEntry("getSecureEraseCmd", secure_erase_cmd),
-        CommandEntry("setdebug=", setdebug_cmd),
-        CommandEntry("status", status_cmd, monitor_access=True),
-        CommandEntry(".status", dot_status_cmd, monitor_access=True),
-    )
+_CONTROL: tuple[CommandEntry[DirectorSession], ...] = (
+    CommandEntry("cancel", cancel_cmd),
+    CommandEntry("resolve ", resolve_cmd),
+    CommandEntry("getSecureEraseCmd", secure_erase_cmd),
+    CommandEntry("setdebug=", setdebug_cmd),
+    CommandEntry("status", status_cmd, monitor_access=True),
+    CommandEntry(".status", dot_status_cmd, monitor_access=True),
 )
+# Bareos's order (filed/dir_cmd.cc): first prefix match wins.
+_ORDER = (
+    "accurate", "backup", "bootstrap", "cancel", "endrestore", "estimate", "fileset",
+    "JobId=", "level = ", "pluginoptions", "RunBeforeNow", "Run", "restoreobject",
+    "restore ", "resolve ", "getSecureEraseCmd", "setauthorization", "setbandwidth=",
+    "setdebug=", "status", ".status", "storage ",
+)  # fmt: skip
+_BY_PREFIX = {e.prefix: e for e in (*_CONTROL, *JOB_COMMANDS)}
+COMMANDS: CommandTable[DirectorSession] = CommandTable(tuple(_BY_PREFIX[p] for p in _ORDER))
 
 
 async def _unknown(s: DirectorSession, text: str) -> None:
@@ -175,10 +210,18 @@ async def serve_session(
             on_monitor_denied=_monitor_denied,
             first=first,
         )
+        if end.reason == "peer-closed" and session.job is not None:
+            session.job.director_gone = True  # the Director vanished between commands
+            session.job.cancel("the Director connection was lost")
+        await end_of_session(session)  # 2800 End Job for a job session
         finished = True
     finally:
         daemon.connection_closed(token)
         if not finished:  # cancelled or crashed: no goodbye, just close
+            if session.job is not None and not session.job.finished:
+                with trio.CancelScope(shield=True), trio.move_on_after(5):
+                    session.job.director_gone = True
+                    await end_of_session(session)
             await trio.aclose_forcefully(stream.stream)
     if end.reason == "idle-timeout":
         log.warning("session.idle_timeout", director=director, detail=end.detail)
