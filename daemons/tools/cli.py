@@ -24,6 +24,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto = TLS first, then cleartext if TLS Require is no (the Director's probing)")  # fmt: skip
     c.add_argument("--tls-enable", type=_yesno, default=True, metavar="yes|no")
     c.add_argument("--tls-require", type=_yesno, default=False, metavar="yes|no")
+    c.add_argument("--tls-ca", help="TLS CA Certificate File")
+    c.add_argument("--tls-ca-dir", help="TLS CA Certificate Dir")
+    c.add_argument("--tls-cert", help="TLS Certificate (our certificate)")
+    c.add_argument("--tls-key", help="TLS Key")
+    c.add_argument("--tls-verify-peer", type=_yesno, default=False, metavar="yes|no")
+    c.add_argument("--tls-allowed-cn", action="append", default=[], help="TLS Allowed CN (repeatable)")
     c.add_argument("--persona", choices=["17.2", "18.2", "25", "26"], default="26")
     c.add_argument("--timeout", type=float, default=10.0)
     c.add_argument("--json", action="store_true", help="print a JSON object")

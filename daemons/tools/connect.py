@@ -190,7 +190,16 @@ def target_from_args(args: Any) -> Target:
     role = args.role
     row, default_port, _ = ROLES[role]
     host, _, port_text = (args.address or "").partition(":")
-    tls = TlsSettings(enable=args.tls_enable, require=args.tls_require)
+    tls = TlsSettings(
+        enable=args.tls_enable,
+        require=args.tls_require,
+        certificate=args.tls_cert,
+        key=args.tls_key,
+        ca_certificate_file=args.tls_ca,
+        ca_certificate_dir=args.tls_ca_dir,
+        verify_peer=args.tls_verify_peer,
+        allowed_cns=tuple(args.tls_allowed_cn),
+    )
     name = args.name
     password = args.password
     if args.config:

@@ -140,6 +140,32 @@ async def test_untrusted_certificate(tmp_path):
     assert rep["ok"] and rep["psk_used"] is False
 
 
+async def test_certificate_not_trusted(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    pki = make_pki(tmp_path / "a")
+    other = make_pki(tmp_path / "b")
+    leaf = pki.leaf("fd.example")
+    server = TlsSettings(certificate=leaf.cert, key=leaf.key)
+    rep = await run_connect(fd_settings(server), "--name", "bareos-dir", "--password", "fd-secret",
+                            "--tls", "tls", "--tls-verify-peer", "yes", "--tls-ca", other.ca_file)  # fmt: skip
+    assert not rep["ok"] and rep["cause"] == "untrusted" and "CA" in rep["hint"]
+
+
+async def test_certificate_cn_not_allowed(tmp_path):
+    pki = make_pki(tmp_path)
+    leaf = pki.leaf("fd.example")
+    server = TlsSettings(certificate=leaf.cert, key=leaf.key)
+    rep = await run_connect(fd_settings(server), "--name", "bareos-dir", "--password", "fd-secret",
+                            "--tls", "tls", "--tls-verify-peer", "yes", "--tls-ca", pki.ca_file,
+                            "--tls-allowed-cn", "other.example")  # fmt: skip
+    assert not rep["ok"] and rep["cause"] == "cn-not-allowed"
+    ok = await run_connect(fd_settings(server), "--name", "bareos-dir", "--password", "fd-secret",
+                           "--tls", "tls", "--tls-verify-peer", "yes", "--tls-ca", pki.ca_file,
+                           "--tls-allowed-cn", "fd.example")  # fmt: skip
+    assert ok["ok"] and ok["peer_cn"] == "fd.example" and not ok["psk_used"]
+
+
 async def test_connect_refused():
     proc = await trio.run_process([str(BIN), "connect", "127.0.0.1:1", "--as", "director-fd", "--json",
                                    "--name", "d", "--password", "p"], capture_stdout=True, check=False)  # fmt: skip
