@@ -65,7 +65,11 @@ def make_resolver(cfg: Any, jobs: JobRegistry) -> Resolver:
                         "unknown-name",
                     )
                 if jobs.is_authenticated(hello.name):
-                    return Refusal(f"job {hello.name!r} already has its data connection", "replay")
+                    return Refusal(
+                        f"job {hello.name!r} is already authenticated (it has its data "
+                        "connection); a second connection for it is refused",
+                        "replay",
+                    )
                 return AcceptPlan(
                     spec=connection_spec(row),
                     key=auth.key,

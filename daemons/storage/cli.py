@@ -31,6 +31,9 @@ def parser() -> argparse.ArgumentParser:
                    help="limit for each receive during a handshake (default 60)")  # fmt: skip
     p.add_argument("--peek-timeout", type=float, default=10.0, metavar="SECONDS",
                    help="wait this long for a new connection's first bytes (default 10)")  # fmt: skip
+    p.add_argument("--client-connect-wait", type=float, default=None, metavar="SECONDS",
+                   help="how long 'run' waits for the job's File daemon (default: the Storage "
+                        "resource's Client Connect Wait, 1800)")  # fmt: skip
     return p
 
 
@@ -50,6 +53,7 @@ def options(args: argparse.Namespace) -> SdOptions:
         idle_timeout=args.idle_timeout,
         handshake_timeout=args.handshake_timeout,
         peek_timeout=args.peek_timeout,
+        client_connect_wait=args.client_connect_wait,
     )
 
 

@@ -6,8 +6,9 @@ That key authenticates the job's data connections: the File daemon's
 ``Hello Start Job <job>`` (connection 6) and a replicating SD's ``Hello Start
 Storage Job <job>`` (connection 8), as CRAM key and as TLS-PSK for the
 identity ``R_JOB`` 0x1E job.  A job accepts one data connection: a second one
-is refused, as Bareos does ("already authenticated").  The jobs code fills
-the registry; until then every data connection is refused.
+is refused, as Bareos does ("already authenticated").  The key is revoked
+when the job ends (or its Director leaves before ``run``), so a replayed key
+finds no job.
 """
 
 from __future__ import annotations
@@ -124,6 +125,12 @@ class JobRegistry:
         if done is not None:
             self.jobs_run += 1
         return done
+
+    def forget(self, job: str) -> None:
+        """A job that never ran: revoke its key, drop it without counting it as run."""
+        self.revoke(job)
+        self._cancel_hooks.pop(job, None)
+        self._running.pop(job, None)
 
     def running(self) -> tuple[RunningJob, ...]:
         return tuple(self._running.values())

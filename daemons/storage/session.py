@@ -2,9 +2,9 @@
 
 The control-session commands are answered here (``status``, ``.status``,
 ``cancel``, ``setdebug=``, ``resolve``, ``getSecureEraseCmd``); the job
-commands (``JobId=``, ``use storage=``, ``run``, ``passive``, ``listen``,
-``replicate``, ``bootstrap``, ``label`` ...) are added to the table by the
-jobs and volume code.  An unknown command is answered ``3900 Invalid
+commands (``JobId=``, ``use storage=``, ``bootstrap``, ``pluginoptions``,
+``passive``, ``replicate``, ``run``, ``listen``) live in
+:mod:`daemons.storage.dir_jobs`.  An unknown command is answered ``3900 Invalid
 command: <cmd>`` and ends the session, as in Bareos.
 """
 
@@ -30,10 +30,13 @@ from daemons.common.commands import (
     send_lines,
     send_status_lines,
 )
+from daemons.storage import dir_jobs
 from daemons.storage import status as sdstatus
 
 if TYPE_CHECKING:
     from daemons.storage.daemon import StorageDaemon
+    from daemons.storage.dirlink import DirectorLink
+    from daemons.storage.sdjob import SdJob
 
 log = structlog.get_logger("bareos.sd")
 
@@ -47,6 +50,8 @@ class DirectorSession:
     director: str
     monitor: bool = False
     since: float = attrs.field(factory=time.time)
+    job: SdJob | None = None  # the job announced on this session (``JobId=``)
+    link: DirectorLink | None = None  # job messages / catalog requests to this Director
 
 
 async def _eod(s: DirectorSession) -> None:
@@ -121,14 +126,23 @@ async def secure_erase_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+# In Bareos's order (``stored/dir_cmd.cc``); the first prefix that matches wins.
 COMMANDS: CommandTable[DirectorSession] = CommandTable(
     (
+        CommandEntry("bootstrap", dir_jobs.bootstrap_cmd),
         CommandEntry("cancel", cancel_cmd),
+        CommandEntry("JobId=", dir_jobs.job_cmd),
+        CommandEntry("listen", dir_jobs.listen_cmd),
+        CommandEntry("passive", dir_jobs.passive_cmd),
+        CommandEntry("pluginoptions", dir_jobs.pluginoptions_cmd),
         CommandEntry("resolve", resolve_cmd),
+        CommandEntry("replicate", dir_jobs.replicate_cmd),
+        CommandEntry("run", dir_jobs.run_cmd),
         CommandEntry("getSecureEraseCmd", secure_erase_cmd),
         CommandEntry("setdebug=", setdebug_cmd),
         CommandEntry("status", status_cmd, monitor_access=True),
         CommandEntry(".status", dot_status_cmd, monitor_access=True),
+        CommandEntry("use storage=", dir_jobs.use_cmd),
     )
 )
 
@@ -167,6 +181,7 @@ async def serve_session(
         )
         finished = True
     finally:
+        await dir_jobs.session_ended(session)
         if not finished:  # cancelled or crashed: no goodbye, just close
             await trio.aclose_forcefully(stream.stream)
     if end.reason == "idle-timeout":

@@ -26,6 +26,14 @@ flagged CONTINUED)::
     crc          u32       CRC-32 of the 28 header bytes above + payload
     payload      <length> bytes
 
+What the Storage daemon puts in records (``daemons.storage.devices``): one
+record per data packet of an append session, with the session's
+VolSessionId/Time; each session is framed by a ``SOS_LABEL`` (FileIndex -4)
+and an ``EOS_LABEL`` (FileIndex -5) record whose stream is the JobId and
+whose payload is ``"SOS|EOS job=<job> jobid=<n> status=<c> files=<n>
+bytes=<n> time=<t>"`` -- a read session refuses a session whose EOS label is
+missing or reports a failed job.
+
 Records are appended to the file in append mode; ``close()`` flushes and
 fsyncs, so a crash can at worst leave a truncated last record, which the
 reader reports (:class:`VolumeTruncatedError`) and

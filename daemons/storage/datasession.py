@@ -1,0 +1,420 @@
+"""The data connection of a job: the File daemon's (or a replicating SD's) commands.
+
+Whoever opened the TCP connection, the File daemon sends the commands and
+the SD answers (``stored/fd_cmds.cc``); for replication the reading SD sends
+``start replicate`` / ``replicate data`` / ``end replicate``
+(``stored/sd_cmds.cc``).  Commands are matched by prefix, one per packet;
+signals between commands are ignored, ``BNET_TERMINATE`` or a lost
+connection ends the loop; an unknown command is answered ``3900 Invalid
+command`` and ends it; a failed command ("hanging up") ends it too.  When
+the loop ends for any reason but the peer's ``BNET_TERMINATE``, the SD says
+``BNET_TERMINATE`` itself.
+
+Append sessions (FD -> SD)::
+
+    append open session          -> 3000 OK open ticket = <VolSessionId>
+    append data <ticket>         -> 3000 OK data, then records, final EOD
+                                 -> 3000 OK append data   (3999 Failed append)
+    append end session <ticket>  -> 3000 OK end
+    append close session <ticket>-> 3000 OK close Status = <JobStatus>, EOD
+
+Read sessions (restore)::
+
+    read open session = <vol> <6 numbers>  -> 3000 OK open ticket = <VolSessionId>
+    read data <ticket>    -> 3000 OK data, then per record "rechdr ..." + data, EOD
+    read close session <t>-> 3000 OK close Status = <JobStatus>, EOD
+
+Errors: ``3901 Error session already open``, ``3902 Error session not
+opened``, ``3903 Error append data``, ``3900 Invalid command``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import attrs
+import structlog
+import trio
+
+from bareosnet.errors import HandshakeTimeoutError, PeerClosedError, ProtocolError
+from bareosnet.net.stream import BareosStream
+from bareosnet.proto.framing import Packet, SignalFrame, encode_message
+from bareosnet.proto.jobcmds import MessageType
+from bareosnet.proto.signals import Signal
+from bareosnet.proto.streams import DataHeader, RestoreRecordHeader
+from daemons.common.commands import with_suffix
+from daemons.storage.append import AppendTarget
+from daemons.storage.dirlink import DirectorGone, DirectorLink
+from daemons.storage.readback import ReadSource
+from daemons.storage.sdjob import JS_ERROR_TERMINATED, JS_RUNNING, JS_TERMINATED, SdJob
+from daemons.storage.volume import VolumeRecord
+
+if TYPE_CHECKING:
+    from daemons.storage.daemon import StorageDaemon
+
+log = structlog.get_logger("bareos.sd.job")
+
+NO_OPEN = b"3901 Error session already open\n"
+NOT_OPENED = b"3902 Error session not opened\n"
+ERROR_APPEND = b"3903 Error append data\n"
+INVALID = b"3900 Invalid command\n"
+OK_DATA = b"3000 OK data\n"
+OK_END = b"3000 OK end\n"
+OK_APPEND = b"3000 OK append data\n"
+FAILED_APPEND = b"3999 Failed append\n"
+FD_ERROR = b"3000 error\n"
+NO_OPEN_REPLICATE = b"3901 Error replicate session already open\n"
+NOT_OPENED_REPLICATE = b"3902 Error replicate session not opened\n"
+ERROR_REPLICATE = b"3903 Error replicate data\n"
+OK_REPLICATE_DATA = b"3000 OK replicate data\n"
+OK_END_REPLICATE = b"3000 OK end replicate\n"
+
+
+class DataAbort(Exception):
+    """Internal: the data stream failed; the text is the job message."""
+
+
+@attrs.define(eq=False)
+class DataContext:
+    daemon: StorageDaemon
+    job: SdJob
+    link: DirectorLink
+    stream: BareosStream
+    what: str  # "FD" or "SD": who sends the commands (for messages)
+    session_opened: bool = False
+    peer_terminated: bool = False
+    errmsg: str = ""
+    target: AppendTarget | None = None
+
+    @property
+    def data_timeout(self) -> float:
+        t = self.daemon.options.idle_timeout
+        return math.inf if t <= 0 else t
+
+    async def send(self, payload: bytes) -> bool:
+        try:
+            await self.stream.send(payload)
+            return True
+        except (PeerClosedError, trio.TooSlowError):
+            return False
+
+    async def send_raw(self, data: bytes) -> bool:
+        try:
+            await self.stream.send_raw(data)
+            return True
+        except (PeerClosedError, trio.TooSlowError):
+            return False
+
+    async def signal(self, signal: Signal) -> bool:
+        try:
+            await self.stream.send_signal(signal)
+            return True
+        except (PeerClosedError, trio.TooSlowError):
+            return False
+
+
+type DataHandler = Callable[[DataContext, str], Awaitable[bool]]
+
+
+async def serve_commands(ctx: DataContext, table: tuple[tuple[str, DataHandler], ...]) -> None:
+    """Bareos ``DoFdCommands`` / ``DoSdCommands``: read and run commands until the end."""
+    while not ctx.peer_terminated:  # a nested loop (after "append data") may have seen it
+        try:
+            frame = await ctx.stream.receive(timeout=ctx.data_timeout)
+        except (PeerClosedError, ProtocolError, HandshakeTimeoutError) as exc:
+            log.info("data.closed", job=ctx.job.job, peer=ctx.what, reason=str(exc))
+            break
+        if isinstance(frame, SignalFrame):
+            if frame.signal is Signal.TERMINATE:
+                ctx.peer_terminated = True
+                break
+            continue
+        assert isinstance(frame, Packet)
+        text = frame.text
+        handler = next((h for prefix, h in table if text.startswith(prefix)), None)
+        if handler is None:
+            if not ctx.job.is_canceled:
+                await ctx.link.fatal(f"{ctx.what} command not found: {text}")
+            await ctx.send(INVALID)
+            break
+        ctx.errmsg = ""
+        if not await handler(ctx, text):
+            if not ctx.job.is_canceled:
+                detail = f" {ctx.errmsg}" if ctx.errmsg else "\n"
+                await ctx.link.fatal(f"Command error with {ctx.what}, hanging up.{detail}")
+                ctx.job.set_status(JS_ERROR_TERMINATED)
+            break
+    if not ctx.peer_terminated:
+        await ctx.signal(Signal.TERMINATE)
+
+
+# ---------------------------------------------------------------- append (FD)
+
+
+async def append_open(ctx: DataContext, text: str) -> bool:
+    if ctx.session_opened:
+        ctx.errmsg = "Attempt to open already open session.\n"
+        await ctx.send(NO_OPEN)
+        return False
+    ctx.session_opened = True
+    return await ctx.send(f"3000 OK open ticket = {ctx.job.vol_session_id}\n".encode())
+
+
+async def append_data(ctx: DataContext, text: str) -> bool:
+    if not ctx.session_opened:
+        ctx.errmsg = "Attempt to append on non-open session.\n"
+        await ctx.send(NOT_OPENED)
+        return False
+    if await do_append_data(ctx):
+        return True
+    ctx.errmsg = "Append data error.\n"
+    await ctx.send(ERROR_APPEND)
+    return False
+
+
+async def append_end(ctx: DataContext, text: str) -> bool:
+    if not ctx.session_opened:
+        ctx.errmsg = "Attempt to close non-open session.\n"
+        await ctx.send(NOT_OPENED)
+        return False
+    return await ctx.send(OK_END)
+
+
+async def session_close(ctx: DataContext, text: str) -> bool:
+    """``append close session`` and ``read close session``: the status, then EOD."""
+    if not ctx.session_opened:
+        ctx.errmsg = "Attempt to close non-open session.\n"
+        await ctx.send(NOT_OPENED)
+        return False
+    ok = await ctx.send(f"3000 OK close Status = {ord(ctx.job.status)}\n".encode())
+    ok = await ctx.signal(Signal.EOD) and ok
+    ctx.session_opened = False
+    return ok
+
+
+async def _receive_data(ctx: DataContext) -> SignalFrame | Packet:
+    try:
+        frame = await ctx.stream.receive(timeout=ctx.data_timeout)
+    except (PeerClosedError, ProtocolError, HandshakeTimeoutError) as exc:
+        raise DataAbort(f"Network error reading from {ctx.what}. ERR={exc}\n") from None
+    if isinstance(frame, SignalFrame):
+        return frame
+    assert isinstance(frame, Packet)
+    return frame
+
+
+async def _receive_records(ctx: DataContext, jit: bool) -> None:
+    """Headers, data packets and EODs until the final EOD (``DoAppendData``'s loop)."""
+    job, what = ctx.job, ctx.what
+    last_index = 0
+    while True:
+        frame = await _receive_data(ctx)
+        if isinstance(frame, SignalFrame):
+            if frame.signal is not Signal.EOD:
+                raise DataAbort(f"Unexpected signal from {what}: {int(frame.signal)}\n")
+            return
+        try:
+            header = DataHeader.parse(frame.payload)
+        except ProtocolError:
+            shown = frame.payload[:100].decode("utf-8", "replace")
+            raise DataAbort(f"Malformed data header from {what}: {shown}\n") from None
+        file_index, stream = header.file_index, header.stream
+        rerun_start = job.command.rerunning and file_index > 0 and last_index == 0
+        sequential = file_index > 0 and file_index in (last_index, last_index + 1)
+        if not rerun_start and not sequential:
+            raise DataAbort(
+                f"FileIndex={file_index} from {what} not positive or sequential={last_index}\n"
+            )
+        last_index = file_index
+        while True:
+            data = await _receive_data(ctx)
+            if isinstance(data, SignalFrame):
+                if data.signal is Signal.EOD:
+                    break
+                raise DataAbort(f"Unexpected signal from {what}: {int(data.signal)}\n")
+            if ctx.target is None:
+                ctx.target = await AppendTarget.acquire(ctx.daemon, job, ctx.link, jit=jit)
+                if ctx.target is None:
+                    raise DataAbort("Unable to setup device for this job.\n")
+            await ctx.target.add(file_index, stream, data.payload)
+            job.files = last_index
+
+
+async def do_append_data(ctx: DataContext) -> bool:
+    """Receive and store one append session (Bareos ``DoAppendData``)."""
+    job, link = ctx.job, ctx.link
+    if job.append_request is None:
+        await link.fatal("No device was reserved for writing (no \"use storage\" with append=1).\n")
+        return False
+    if not job.jit and ctx.target is None:
+        ctx.target = await AppendTarget.acquire(ctx.daemon, job, link, jit=False)
+        if ctx.target is None:
+            await link.fatal("Unable to setup pre reserved dcr for this job.\n")
+            return False
+    ok = await ctx.send(OK_DATA)
+    if not ok:
+        await link.fatal(f"Network send error to {ctx.what}.\n")
+    run_time = time.time()
+    if ok:
+        scope = trio.CancelScope()
+        job.cancel_scopes.append(scope)
+        try:
+            with scope:
+                await _receive_records(ctx, job.jit)
+        except DataAbort as exc:
+            ok = False
+            if not job.is_canceled:
+                await link.fatal(str(exc))
+            log.warning("job.append_failed", job=job.job, peer=ctx.what, reason=str(exc).strip())
+        except DirectorGone:
+            ok = False
+        finally:
+            job.cancel_scopes.remove(scope)
+        if scope.cancelled_caught:
+            ok = False
+            log.info("job.append_canceled", job=job.job)
+    job.set_status(JS_TERMINATED if ok else JS_ERROR_TERMINATED)
+    if ok and ctx.what == "FD":
+        await ctx.send(OK_APPEND)
+        await serve_commands(ctx, FD_COMMANDS)  # finish the dialog with the FD
+    elif ctx.what == "SD":
+        await ctx.send(OK_REPLICATE_DATA)
+    else:
+        await ctx.send(FAILED_APPEND)
+    target, ctx.target = ctx.target, None
+    if target is not None:
+        job.files = max(target.last_index, 0)
+        await target.finish(ok)
+    elif ok:
+        await link.info(
+            "Because no backup data was received, no device was reserved. As such no Session "
+            "Labels were written for this job.\n"
+        )
+    if not link.gone:
+        if not await link.delete_null_jobmedia():
+            await link.jmsg(MessageType.WARNING, "Could not delete placeholder media records.\n")
+        elapsed = max(1, int(time.time() - run_time))
+        await link.info(
+            f"Elapsed time={elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}, "
+            f"Transfer rate={with_suffix(job.bytes // elapsed)} Bytes/second\n"
+        )
+        await link.send_status()
+    log.info("job.append_done", job=job.job, ok=ok, files=job.files, bytes=job.bytes,
+             status=job.status)  # fmt: skip
+    return ok
+
+
+# ---------------------------------------------------------------- read (restore)
+
+
+async def read_open(ctx: DataContext, text: str) -> bool:
+    if ctx.session_opened:
+        ctx.errmsg = "Attempt to open read on non-open session.\n"
+        await ctx.send(NO_OPEN)
+        return False
+    # The volume and session numbers are ignored, as in Bareos: the bootstrap decides.
+    ctx.session_opened = True
+    return await ctx.send(f"3000 OK open ticket = {ctx.job.vol_session_id}\n".encode())
+
+
+async def read_data(ctx: DataContext, text: str) -> bool:
+    if not ctx.session_opened:
+        ctx.errmsg = "Attempt to read on non-open session.\n"
+        await ctx.send(NOT_OPENED)
+        return False
+    return await do_read_data(ctx)
+
+
+async def do_read_data(ctx: DataContext) -> bool:
+    """Bareos ``DoReadData``: records selected by the bootstrap, ``rechdr`` + data each."""
+    job, link = ctx.job, ctx.link
+    source = ReadSource.plan(ctx.daemon, job, link)
+    if source is None:
+        await link.fatal("No Volume names found for restore.\n")
+        await ctx.send(FD_ERROR)
+        return False
+    if not await source.mount(source.groups[0][0]):
+        await ctx.send(FD_ERROR)
+        return False
+
+    async def deliver(rec: VolumeRecord) -> None:
+        header = RestoreRecordHeader(rec.vol_session_id, rec.vol_session_time, rec.file_index,
+                                     rec.stream, len(rec.payload)).encode()  # fmt: skip
+        if not await ctx.send_raw(encode_message(header) + encode_message(rec.payload)):
+            raise DataAbort("Error sending to File daemon.\n")
+
+    ok = await ctx.send(OK_DATA)
+    await link.send_status(JS_RUNNING)
+    scope = trio.CancelScope()
+    job.cancel_scopes.append(scope)
+    try:
+        with scope:
+            ok = ok and await source.read_all(deliver)
+    except DataAbort as exc:
+        ok = False
+        if not job.is_canceled:
+            await link.fatal(str(exc))
+    except DirectorGone:
+        ok = False
+    finally:
+        job.cancel_scopes.remove(scope)
+    if scope.cancelled_caught:
+        ok = False
+    await ctx.signal(Signal.EOD)
+    await source.unmount()
+    job.reading = False
+    log.info("job.read_done", job=job.job, ok=ok)
+    return ok
+
+
+FD_COMMANDS: tuple[tuple[str, DataHandler], ...] = (
+    ("append open", append_open),
+    ("append data", append_data),
+    ("append end", append_end),
+    ("append close", session_close),
+    ("read open", read_open),
+    ("read data", read_data),
+    ("read close", session_close),
+)
+
+
+# ---------------------------------------------------------------- replication (SD -> SD)
+
+
+async def start_replicate(ctx: DataContext, text: str) -> bool:
+    if ctx.session_opened:
+        ctx.errmsg = "Attempt to open already open session.\n"
+        await ctx.send(NO_OPEN_REPLICATE)
+        return False
+    ctx.session_opened = True
+    return await ctx.send(f"3000 OK start replicate ticket = {ctx.job.vol_session_id}\n".encode())
+
+
+async def replicate_data(ctx: DataContext, text: str) -> bool:
+    if not ctx.session_opened:
+        ctx.errmsg = "Attempt to replicate on non-open session.\n"
+        await ctx.send(NOT_OPENED_REPLICATE)
+        return False
+    if await do_append_data(ctx):
+        return True
+    ctx.errmsg = "Replicate data error.\n"
+    await ctx.send(ERROR_REPLICATE)
+    return False
+
+
+async def end_replicate(ctx: DataContext, text: str) -> bool:
+    if not ctx.session_opened:
+        ctx.errmsg = "Attempt to close non-open session.\n"
+        await ctx.send(NOT_OPENED_REPLICATE)
+        return False
+    return await ctx.send(OK_END_REPLICATE)
+
+
+SD_COMMANDS: tuple[tuple[str, DataHandler], ...] = (
+    ("start replicate", start_replicate),
+    ("replicate data", replicate_data),
+    ("end replicate", end_replicate),
+)
