@@ -17,6 +17,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Protocol
 
 import attrs
 import structlog
@@ -381,15 +382,56 @@ def dot_status_job(job_id: int, status: str, errors: int) -> str:
     return f"JobId={job_id} JobStatus={status} JobErrors={errors}\n"
 
 
+class JobState(Protocol):
+    """What ``.status current|last`` shows of a job (running or terminated)."""
+
+    @property
+    def job_id(self) -> int: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def errors(self) -> int: ...
+
+
+@attrs.frozen
+class DotStatus:
+    """The answer to one ``.status <what>`` command."""
+
+    ok: bool
+    lines: Sequence[str]  # plain packets (``2000 OK .status`` ...) or NUL status lines
+    status_packets: bool  # True: send ``lines`` as status packets (with NUL)
+
+
+def dot_status_current(ok_line: str, running: Iterable[JobState]) -> DotStatus:
+    """``.status current``: the OK line, then each running job that has a JobId."""
+    lines = [ok_line] + [dot_status_job(j.job_id, j.status, j.errors) for j in running if j.job_id]
+    return DotStatus(True, lines, False)
+
+
+def dot_status_last(ok_line: str, terminated: Sequence[JobState]) -> DotStatus:
+    """``.status last``: the OK line, then the last terminated job if there is one."""
+    lines = [ok_line]
+    if terminated:
+        j = terminated[-1]
+        lines.append(dot_status_job(j.job_id, j.status, j.errors))
+    return DotStatus(True, lines, False)
+
+
 __all__ = [
     "CommandEntry",
     "CommandTable",
+    "DotStatus",
     "JobResult",
+    "JobState",
     "RecentJobs",
     "SessionEnd",
     "command_text",
     "command_word",
+    "dot_status_current",
     "dot_status_job",
+    "dot_status_last",
     "job_status_text",
     "job_type_text",
     "level_text",

@@ -2,8 +2,9 @@
 
 The resolver answers the acceptor's question "this Hello arrived: go on with
 which connection row, key and TLS policy, or refuse?" from one configuration
-snapshot; the key table answers the TLS-PSK lookup (``R_DIRECTOR`` + Director
-resource name -> its password key, ``R_JOB`` + job -> the session key).
+snapshot; the TLS-PSK lookup is :func:`daemons.common.access.key_table`
+(``R_DIRECTOR`` + Director resource name -> its password key, ``R_JOB`` + job
+-> the session key).
 Refusals mirror the real FD: an unknown Director or one with
 ``Connection From Director To Client = no`` gets no answer, only the delay.
 """
@@ -17,29 +18,9 @@ import structlog
 from bareosnet.proto.connections import spec as connection_spec
 from bareosnet.proto.handshake import AcceptPlan, Refusal, Resolver
 from bareosnet.proto.hello import HelloInfo, HelloKind
-from bareosnet.proto.names import ResourceType
-from daemons.common.auth import KeyTable
 from daemons.filedaemon.jobs import JobRegistry
 
 log = structlog.get_logger("bareos.fd.access")
-
-
-def director_key(cfg: Any, name: str) -> bytes | None:
-    res = cfg.get("Director", name)
-    if res is None or res.password is None:
-        return None
-    return res.password.key
-
-
-def key_table(cfg: Any, jobs: JobRegistry) -> KeyTable:
-    def keys(rtype: ResourceType, name: str) -> bytes | None:
-        if rtype is ResourceType.DIRECTOR:
-            return director_key(cfg, name)
-        if rtype is ResourceType.JOB:
-            return jobs.key(name)
-        return None
-
-    return keys
 
 
 def make_resolver(cfg: Any, jobs: JobRegistry) -> Resolver:

@@ -101,6 +101,28 @@ async def _need_job(s: DirectorSession, word: str) -> FdJob | None:
     return s.job
 
 
+async def _bad_command(s: DirectorSession, what: str, text: str, reply: str) -> bool:
+    """A command that does not scan: a fatal job message (in a job), the reply, hang up."""
+    if s.job is not None:
+        await s.msgs.fatal(f"Bad {what} command: {redact(text.rstrip())}\n")
+    await _reply(s, reply)
+    return False
+
+
+async def _receive_list(s: DirectorSession) -> list[bytes]:
+    """The packets of a list the Director closes with a signal (EOD).
+
+    Each receive waits at most the handshake timeout; a failed one raises.
+    """
+    timeout = s.daemon.options.handshake_timeout
+    payloads: list[bytes] = []
+    while True:
+        frame = await s.stream.receive(timeout=timeout)
+        if isinstance(frame, SignalFrame):
+            return payloads
+        payloads.append(frame.payload)
+
+
 # ---------------------------------------------------------------- JobId=
 
 
@@ -157,9 +179,7 @@ async def level_cmd(s: DirectorSession, text: str) -> bool:
     try:
         cmd = LevelCommand.parse(_payload(text))
     except ProtocolError:
-        await s.msgs.fatal(f"Bad level command: {redact(text)}"
-                           + ("" if text.endswith("\n") else "\n"))  # fmt: skip
-        return False
+        return await _bad_level(s, text)
     job.accurate = job.accurate or cmd.accurate or "accurate" in text
     job.rerunning = job.rerunning or cmd.rerunning
     if cmd.level in ("differential", "incremental"):
@@ -174,9 +194,7 @@ async def level_cmd(s: DirectorSession, text: str) -> bool:
     job.prev_job = cmd.prev_job
     adj = await _sync_clocks(s)
     if adj is None:
-        await s.msgs.fatal(f"Bad level command: {redact(text)}"
-                           + ("" if text.endswith("\n") else "\n"))  # fmt: skip
-        return False
+        return await _bad_level(s, text)
     if adj > 3 or adj < -3:
         type_ = MessageType.WARNING if abs(adj) > 600 else MessageType.INFO
         await s.msgs.jmsg(type_, f"DIR and FD clocks differ by {adj} seconds, "
@@ -187,6 +205,12 @@ async def level_cmd(s: DirectorSession, text: str) -> bool:
     await _reply(s, "2000 OK level\n")
     log.info("job.level", job=job.job, level=job.level, since=job.since, clock_adjust=adj)
     return True
+
+
+async def _bad_level(s: DirectorSession, text: str) -> bool:
+    """A level command that does not scan, or clocks that could not be compared: hang up."""
+    await s.msgs.fatal(f"Bad level command: {redact(text)}" + ("" if text.endswith("\n") else "\n"))
+    return False
 
 
 async def _sync_clocks(s: DirectorSession) -> int | None:
@@ -221,19 +245,16 @@ async def fileset_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "fileset")
     if job is None:
         return False
+    try:
+        payloads = await _receive_list(s)
+    except (HandshakeTimeoutError, PeerClosedError, ProtocolError) as exc:
+        log.warning("job.fileset_incomplete", job=job.job, error=str(exc))
+        return False
     parser = FilesetParser()
     error: str | None = None
-    timeout = s.daemon.options.handshake_timeout
-    while True:
+    for payload in payloads:
         try:
-            frame = await s.stream.receive(timeout=timeout)
-        except (HandshakeTimeoutError, PeerClosedError, ProtocolError) as exc:
-            log.warning("job.fileset_incomplete", job=job.job, error=str(exc))
-            return False
-        if isinstance(frame, SignalFrame):
-            break
-        try:
-            parser.feed(frame.payload)
+            parser.feed(payload)
         except ProtocolError as exc:
             error = error or str(exc)
     if error is not None:
@@ -251,10 +272,7 @@ async def pluginoptions_cmd(s: DirectorSession, text: str) -> bool:
     try:
         PluginOptions.parse(_payload(text if text.endswith("\n") else text + "\n"))
     except ProtocolError:
-        if s.job is not None:
-            await s.msgs.fatal(f"Bad Plugin Options command: {redact(text.rstrip())}\n")
-        await _reply(s, "2905 Bad PluginOptions command.\n")
-        return False
+        return await _bad_command(s, "Plugin Options", text, "2905 Bad PluginOptions command.\n")
     await _reply(s, "2000 OK PluginOptions\n")
     return True
 
@@ -263,10 +281,7 @@ async def runscript_cmd(s: DirectorSession, text: str) -> bool:
     try:
         cmd = RunScript.parse(_payload(text))
     except ProtocolError:
-        if s.job is not None:
-            await s.msgs.fatal(f"Bad RunScript command: {redact(text.rstrip())}\n")
-        await _reply(s, "2905 Failed RunScript\n")
-        return False
+        return await _bad_command(s, "RunScript", text, "2905 Failed RunScript\n")
     if s.job is not None:
         s.job.run_scripts.append(cmd.command)
     # Accepted as Bareos does, never executed by the emulator.
@@ -344,16 +359,13 @@ async def accurate_cmd(s: DirectorSession, text: str) -> bool:
     except ProtocolError:
         await _reply(s, "2991 Bad accurate command\n")
         return False
+    try:
+        payloads = await _receive_list(s)
+    except BareosError:
+        return False
     files: dict[str, str] = {}
-    timeout = s.daemon.options.handshake_timeout
-    while True:
-        try:
-            frame = await s.stream.receive(timeout=timeout)
-        except BareosError:
-            return False
-        if isinstance(frame, SignalFrame):
-            break
-        parts = frame.payload.split(b"\0")
+    for payload in payloads:
+        parts = payload.split(b"\0")
         if len(parts) >= 2 and parts[0]:
             files[parts[0].decode("utf-8", "surrogateescape")] = parts[1].decode("ascii", "replace")
     job.accurate = True
@@ -363,14 +375,10 @@ async def accurate_cmd(s: DirectorSession, text: str) -> bool:
 
 async def bootstrap_cmd(s: DirectorSession, text: str) -> bool:
     """Deprecated (the Director sends the bootstrap to the SD): read it, say OK."""
-    timeout = s.daemon.options.handshake_timeout
-    while True:
-        try:
-            frame = await s.stream.receive(timeout=timeout)
-        except BareosError:
-            return False
-        if isinstance(frame, SignalFrame):
-            break
+    try:
+        await _receive_list(s)
+    except BareosError:
+        return False
     await _reply(s, "2000 OK bootstrap\n")
     return True
 

@@ -11,8 +11,6 @@ like a real FD does; a session that ran a job ends with ``2800 End Job``.
 
 from __future__ import annotations
 
-import re
-import time
 from typing import TYPE_CHECKING
 
 import attrs
@@ -21,17 +19,8 @@ import trio
 
 from bareosnet.net.stream import BareosStream
 from bareosnet.proto.framing import Frame, SignalFrame
-from bareosnet.proto.signals import Signal
-from daemons.common.commands import (
-    CommandEntry,
-    CommandTable,
-    command_text,
-    resolve_reply,
-    run_command_loop,
-    scan_ints,
-    send_lines,
-    send_status_lines,
-)
+from daemons.common import control
+from daemons.common.commands import CommandEntry, CommandTable, command_text, scan_ints, send_lines
 from daemons.filedaemon import status as fdstatus
 from daemons.filedaemon.job_commands import JOB_COMMANDS, end_of_session
 from daemons.filedaemon.job_state import FdJob, Messenger
@@ -46,18 +35,13 @@ MONITOR_DENIED = "2997 Invalid command for a Director with Monitor directive ena
 
 
 @attrs.define
-class DirectorSession:
-    """One authenticated control connection (accepted, or client initiated).
+class DirectorSession(control.ControlSession["FileDaemon"]):
+    """A File daemon control session.
 
     A session that received ``JobId=`` carries its job (:class:`FdJob`);
     every packet the job code sends to the Director goes through ``msgs``.
     """
 
-    daemon: FileDaemon
-    stream: BareosStream
-    director: str  # Director resource name (or tray monitor name)
-    monitor: bool = False
-    since: float = attrs.field(factory=time.time)
     job: FdJob | None = None
     msgs: Messenger = attrs.field(default=None)
     pending: Frame | None = None  # a command read while data moved
@@ -82,43 +66,25 @@ class DirectorSession:
         return await entry.handler(self, text)
 
 
-async def _eod(s: DirectorSession) -> None:
-    await s.stream.send_signal(Signal.EOD)
-
-
 async def status_cmd(s: DirectorSession, text: str) -> bool:
-    await send_lines(s.stream, ["\n"])
-    await send_status_lines(s.stream, fdstatus.status_lines(s.daemon.status_view()))
-    await _eod(s)
+    await control.send_status(s, fdstatus.status_lines(s.daemon.status_view()))
     log.info("status.sent", director=s.director)
     return True
 
 
 async def dot_status_cmd(s: DirectorSession, text: str) -> bool:
-    result = fdstatus.dot_status(s.daemon.status_view(), text)
-    if result.status_packets:
-        await send_status_lines(s.stream, result.lines)
-    else:
-        await send_lines(s.stream, result.lines)
-    await _eod(s)
-    return result.ok
-
-
-_CANCEL = re.compile(r"^cancel\s*Job=(\S{0,127})")
+    return await control.send_dot_status(s, fdstatus.dot_status(s.daemon.status_view(), text))
 
 
 async def cancel_cmd(s: DirectorSession, text: str) -> bool:
-    m = _CANCEL.match(text)
-    if m is None:
+    job = control.cancel_job_name(text)
+    if job is None:
         reply = "2902 Error scanning cancel command.\n"
+    elif s.daemon.jobs.cancel(job):
+        reply = f"2001 Job {job} marked to be canceled.\n"
     else:
-        job = m.group(1)
-        if s.daemon.jobs.cancel(job):
-            reply = f"2001 Job {job} marked to be canceled.\n"
-        else:
-            reply = f"2901 Job {job} not found.\n"
-    await send_lines(s.stream, [reply])
-    await _eod(s)
+        reply = f"2901 Job {job} not found.\n"
+    await s.answer(reply)
     return True
 
 
@@ -146,12 +112,6 @@ async def setdebug_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
-async def resolve_cmd(s: DirectorSession, text: str) -> bool:
-    await send_lines(s.stream, [await resolve_reply(s.daemon.name, text)])
-    await _eod(s)
-    return True
-
-
 async def secure_erase_cmd(s: DirectorSession, text: str) -> bool:
     setting = s.daemon.secure_erase or "*None*"
     await send_lines(s.stream, [f"2000 OK FDSecureEraseCmd {setting}\n"])
@@ -160,7 +120,7 @@ async def secure_erase_cmd(s: DirectorSession, text: str) -> bool:
 
 _CONTROL: tuple[CommandEntry[DirectorSession], ...] = (
     CommandEntry("cancel", cancel_cmd),
-    CommandEntry("resolve ", resolve_cmd),
+    CommandEntry("resolve ", control.resolve_cmd),
     CommandEntry("getSecureEraseCmd", secure_erase_cmd),
     CommandEntry("setdebug=", setdebug_cmd),
     CommandEntry("status", status_cmd, monitor_access=True),
@@ -182,8 +142,7 @@ async def _unknown(s: DirectorSession, text: str) -> None:
 
 
 async def _monitor_denied(s: DirectorSession, text: str) -> None:
-    await send_lines(s.stream, [MONITOR_DENIED])
-    await _eod(s)
+    await s.answer(MONITOR_DENIED)
 
 
 async def serve_session(
@@ -200,12 +159,9 @@ async def serve_session(
     token = daemon.connection_opened(director)
     finished = False
     try:
-        end = await run_command_loop(
-            stream,
-            table or daemon.commands,
+        end = await control.run_session_loop(
             session,
-            idle_timeout=daemon.options.idle_timeout,
-            monitor=monitor,
+            table or daemon.commands,
             on_unknown=_unknown,
             on_monitor_denied=_monitor_denied,
             first=first,
@@ -223,14 +179,4 @@ async def serve_session(
                     session.job.director_gone = True
                     await end_of_session(session)
             await trio.aclose_forcefully(stream.stream)
-    if end.reason == "idle-timeout":
-        log.warning("session.idle_timeout", director=director, detail=end.detail)
-    log.info(
-        "session.ended",
-        director=director,
-        reason=end.reason,
-        commands=end.commands,
-        detail=end.detail,
-        seconds=round(time.time() - session.since, 3),
-    )
-    await stream.aclose(terminate=True)
+    await control.close_session(session, end)

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Sequence
 
 import attrs
 
 from bareosnet.proto.hello import Persona
 from daemons.common import texts
 from daemons.common.commands import (
+    DotStatus,
     JobResult,
-    dot_status_job,
+    dot_status_current,
+    dot_status_last,
     job_type_text,
     level_text,
     terminated_jobs_lines,
@@ -156,13 +157,6 @@ def status_lines(v: FdStatusView) -> list[str]:
     return header_lines(v) + running_lines(v) + terminated_lines(v)
 
 
-@attrs.frozen
-class DotStatus:
-    ok: bool
-    lines: Sequence[str]  # plain packets (``2000 OK .status`` ...) or NUL status lines
-    status_packets: bool  # True: send ``lines`` as status packets (with NUL)
-
-
 BAD_MISSING = "2900 Bad .status command, missing argument.\n"
 BAD_WRONG = "2900 Bad .status command, wrong argument.\n"
 OK_DOT_STATUS = "2000 OK .status\n"
@@ -174,16 +168,9 @@ def dot_status(v: FdStatusView, text: str) -> DotStatus:
     words = rest.split()
     arg = words[0].replace("\x01", " ") if words else ""
     if arg == "current":
-        lines = [OK_DOT_STATUS] + [
-            dot_status_job(j.job_id, j.status, j.errors) for j in v.running if j.job_id
-        ]
-        return DotStatus(True, lines, False)
+        return dot_status_current(OK_DOT_STATUS, v.running)
     if arg == "last":
-        lines = [OK_DOT_STATUS]
-        if v.terminated:
-            j = v.terminated[-1]
-            lines.append(dot_status_job(j.job_id, j.status, j.errors))
-        return DotStatus(True, lines, False)
+        return dot_status_last(OK_DOT_STATUS, v.terminated)
     match arg.lower():
         case "header":
             return DotStatus(True, header_lines(v), True)

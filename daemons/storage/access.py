@@ -4,10 +4,10 @@
 row 11 when it has ``Monitor = yes``); ``Hello Start Job <job>`` (row 6, from
 a File daemon) and ``Hello Start Storage Job <job>`` (row 8, from another
 SD) need a job announced by the Director and not yet connected.  PSK lookups
-use the same tables: ``R_DIRECTOR`` -> the Director resource's password key,
-``R_JOB`` -> the job's session key.  An unknown Director gets
-``BNET_TERMINATE`` at once (the real SD does not delay there); an unknown
-job gets it after the authentication delay.
+(:func:`daemons.common.access.key_table`) use the same tables: ``R_DIRECTOR``
+-> the Director resource's password key, ``R_JOB`` -> the job's session key.
+An unknown Director gets ``BNET_TERMINATE`` at once (the real SD does not
+delay there); an unknown job gets it after the authentication delay.
 """
 
 from __future__ import annotations
@@ -17,21 +17,7 @@ from typing import Any
 from bareosnet.proto.connections import spec as connection_spec
 from bareosnet.proto.handshake import AcceptPlan, Refusal, Resolver
 from bareosnet.proto.hello import HelloInfo, HelloKind
-from bareosnet.proto.names import ResourceType
-from daemons.common.auth import KeyTable
 from daemons.storage.jobs import JobRegistry
-
-
-def key_table(cfg: Any, jobs: JobRegistry) -> KeyTable:
-    def keys(rtype: ResourceType, name: str) -> bytes | None:
-        if rtype is ResourceType.DIRECTOR:
-            res = cfg.get("Director", name)
-            return res.password.key if res is not None and res.password is not None else None
-        if rtype is ResourceType.JOB:
-            return jobs.key(name)
-        return None
-
-    return keys
 
 
 def make_resolver(cfg: Any, jobs: JobRegistry) -> Resolver:

@@ -1,27 +1,23 @@
 """The Storage daemon emulator: listener, handshake, Director sessions, job links.
 
 The configuration is an immutable snapshot swapped whole on SIGHUP; the
-run-time state (start time, debug level, jobs) survives reloads.
+run-time state (start time, debug level, jobs) survives reloads.  The
+configuration views, reload and accept path are
+:class:`daemons.common.daemon_base.ListeningDaemon`'s.
 """
 
 from __future__ import annotations
 
-import socket
-import time
-from collections.abc import Sequence
 from typing import Any
 
 import attrs
 import structlog
-import trio
 
-from bareosnet.errors import BareosError, ConfigError
-from bareosnet.net.handshake import AcceptorSettings, ConnectionInfo, accept
+from bareosnet.net.handshake import ConnectionInfo, Resolver
 from bareosnet.net.stream import BareosStream
-from bareosnet.proto.hello import Persona
-from daemons.common.auth import acceptor_settings
-from daemons.common.commands import CommandTable, JobResult, RecentJobs
-from daemons.storage.access import key_table, make_resolver
+from daemons.common.commands import CommandTable, JobResult
+from daemons.common.daemon_base import DaemonOptions, ListeningDaemon
+from daemons.storage.access import make_resolver
 from daemons.storage.devices import DeviceUse, VolumeTable
 from daemons.storage.jobs import JobAuthorization, JobRegistry
 from daemons.storage.sdjob import SdJob
@@ -30,48 +26,23 @@ from daemons.storage.status import SdStatusView, devices_from_config
 
 log = structlog.get_logger("bareos.sd")
 
-DEFAULT_FAILURE_DELAY = 5.0
-DEFAULT_IDLE_TIMEOUT = 1800.0
 DEFAULT_CLIENT_CONNECT_WAIT = 1800  # Bareos: "Client Connect Wait", 0 means 1800 too
 
 
 @attrs.frozen
-class SdOptions:
-    persona: Persona = Persona.V26
-    failure_delay: float = DEFAULT_FAILURE_DELAY
-    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
-    handshake_timeout: float = 60.0  # every receive during the handshake
-    peek_timeout: float = 10.0  # for the first bytes (TLS or cleartext?)
+class SdOptions(DaemonOptions):
     # Overrides the Storage resource's Client Connect Wait (None: use the config).
     client_connect_wait: float | None = None
     catalog_timeout: float = 1800.0  # wait this long for the Director's catalog answers
 
 
-def check_config(cfg: Any) -> None:
-    """Beyond the loader's checks: an own Storage resource and at least one Director."""
-    own = cfg.own()
-    if not cfg.all("Director"):
-        raise ConfigError("no Director resource defined: nobody could connect", own.file, own.line)
-
-
-def _port(value: int | str) -> int:
-    return value if isinstance(value, int) else (
-        int(value) if value.isdigit() else socket.getservbyname(value, "tcp"))  # fmt: skip
-
-
-class StorageDaemon:
+class StorageDaemon(ListeningDaemon[SdOptions]):
     daemon_name = "bareos-sd-emu"
+    log = log
 
     def __init__(self, config: Any, options: SdOptions, *, loader: Any = None, debug: int = 0):
-        check_config(config)
-        self.config = config
-        self.options = options
-        self._loader = loader
-        self.started = time.time()
-        self.debug = debug
-        self.trace = 0
-        self.jobs = JobRegistry()
-        self.recent = RecentJobs()
+        super().__init__(config, options, loader=loader, debug=debug)
+        self.jobs: JobRegistry = JobRegistry()
         self.commands: CommandTable[DirectorSession] = COMMANDS
         self.volume_lines: tuple[str, ...] = ()  # filled by the volume code
         # Jobs announced by a Director and not yet ended, by unique job name.
@@ -80,29 +51,6 @@ class StorageDaemon:
         self.devices_in_use: list[DeviceUse] = []
         self.vol_session_time = int(self.started)
         self._last_session_id = 0
-
-    @property
-    def own(self) -> Any:
-        return self.config.own()
-
-    @property
-    def name(self) -> str:
-        return str(self.own.name)
-
-    @property
-    def working_directory(self) -> str:
-        return str(self.own.get("WorkingDirectory") or "/var/lib/bareos")
-
-    @property
-    def secure_erase(self) -> str | None:
-        return self.own.get("SecureEraseCommand")
-
-    def listen_addresses(self) -> Sequence[tuple[Any, int]]:
-        return [(host, _port(port)) for host, port in self.own.listen_addresses()]
-
-    def set_debug(self, level: int, trace: int) -> None:
-        self.debug = level
-        self.trace = trace
 
     # -- jobs
     def new_vol_session_id(self) -> int:
@@ -190,31 +138,17 @@ class StorageDaemon:
                     f"    Reader={readers} writers={1 - readers} reserves=0 volinuse=1\n"]  # fmt: skip
         return tuple(out)
 
-    async def handle_connection(self, stream: trio.SocketStream, peer: str) -> None:
-        cfg = self.config
-        settings = attrs.evolve(
-            self._acceptor_settings(cfg), peek_timeout=self.options.peek_timeout
-        )
-        try:
-            bstream, info = await accept(stream, settings, peer_address=peer)
-        except BareosError:
-            return  # logged as handshake.failed by the transport
+    # -- accepted connections
+    def resolver(self, cfg: Any) -> Resolver:
+        return make_resolver(cfg, self.jobs)
+
+    async def serve_accepted(self, stream: BareosStream, info: ConnectionInfo) -> None:
         name = info.peer_name or "?"
         if info.connection in ("5", "11"):
-            await serve_session(self, bstream, director=name, monitor=info.connection == "11")
+            await serve_session(self, stream, director=name, monitor=info.connection == "11")
         else:
             self.jobs.mark_authenticated(name)
-            await self.serve_job_connection(bstream, info)
-
-    def _acceptor_settings(self, cfg: Any) -> AcceptorSettings:
-        return acceptor_settings(
-            make_resolver(cfg, self.jobs),
-            cfg.own().tls,
-            key_table(cfg, self.jobs),
-            persona=self.options.persona,
-            failure_delay=self.options.failure_delay,
-            timeout=self.options.handshake_timeout,
-        )
+            await self.serve_job_connection(stream, info)
 
     async def serve_job_connection(self, stream: BareosStream, info: ConnectionInfo) -> None:
         """Connections 6 (File daemon) and 8 (replicating SD): hand the stream to the job.
@@ -231,21 +165,3 @@ class StorageDaemon:
         log.info("job_connection.ready", job=job.job, job_id=job.job_id,
                  connection=info.connection, encryption=info.encryption_text)  # fmt: skip
         await job.data_released.wait()
-
-    def reload(self) -> None:
-        if self._loader is None:
-            raise ConfigError("no configuration file to reload")
-        new = self._loader()
-        check_config(new)
-        old_listen = self.listen_addresses()
-        self.config = new
-        if self.listen_addresses() != old_listen:
-            log.warning("reload.listen_unchanged",
-                        reason="listen address changes need a restart")  # fmt: skip
-        log.info("reload.ok", directors=[r.name for r in new.all("Director")])
-
-    async def run_background(self, nursery: trio.Nursery) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        log.info("daemon.shutdown", name=self.name)

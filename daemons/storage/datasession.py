@@ -71,6 +71,9 @@ NOT_OPENED_REPLICATE = b"3902 Error replicate session not opened\n"
 ERROR_REPLICATE = b"3903 Error replicate data\n"
 OK_REPLICATE_DATA = b"3000 OK replicate data\n"
 OK_END_REPLICATE = b"3000 OK end replicate\n"
+# Why a command hung up, for the job message.
+ALREADY_OPEN = "Attempt to open already open session.\n"
+CLOSE_NOT_OPEN = "Attempt to close non-open session.\n"
 
 
 class DataAbort(Exception):
@@ -94,26 +97,23 @@ class DataContext:
         t = self.daemon.options.idle_timeout
         return math.inf if t <= 0 else t
 
+    # The senders say whether it went out: False when the peer left or stopped reading.
     async def send(self, payload: bytes) -> bool:
-        try:
-            await self.stream.send(payload)
-            return True
-        except (PeerClosedError, trio.TooSlowError):
-            return False
+        return await _sent(self.stream.send(payload))
 
     async def send_raw(self, data: bytes) -> bool:
-        try:
-            await self.stream.send_raw(data)
-            return True
-        except (PeerClosedError, trio.TooSlowError):
-            return False
+        return await _sent(self.stream.send_raw(data))
 
     async def signal(self, signal: Signal) -> bool:
-        try:
-            await self.stream.send_signal(signal)
-            return True
-        except (PeerClosedError, trio.TooSlowError):
-            return False
+        return await _sent(self.stream.send_signal(signal))
+
+
+async def _sent(sending: Awaitable[None]) -> bool:
+    try:
+        await sending
+        return True
+    except (PeerClosedError, trio.TooSlowError):
+        return False
 
 
 type DataHandler = Callable[[DataContext, str], Awaitable[bool]]
@@ -151,48 +151,94 @@ async def serve_commands(ctx: DataContext, table: tuple[tuple[str, DataHandler],
         await ctx.signal(Signal.TERMINATE)
 
 
+# ---------------------------------------------------------------- session commands
+# The state checks of the append, read and replicate dialogs (``stored/fd_cmds.cc``).
+
+
+async def _refuse(ctx: DataContext, errmsg: str, reply: bytes) -> bool:
+    """A command that fails: the reason for the job message, the reply, then hang up."""
+    ctx.errmsg = errmsg
+    await ctx.send(reply)
+    return False
+
+
+async def _open_session(ctx: DataContext, ticket: str, errmsg: str, refusal: bytes) -> bool:
+    """``append open``, ``read open``, ``start replicate``: one session at a time."""
+    if ctx.session_opened:
+        return await _refuse(ctx, errmsg, refusal)
+    ctx.session_opened = True
+    return await ctx.send(f"3000 OK {ticket} = {ctx.job.vol_session_id}\n".encode())
+
+
+async def _session_data(ctx: DataContext, verb: str, not_opened: bytes, failed: bytes) -> bool:
+    """``append data`` / ``replicate data``: receive and store the records."""
+    if not ctx.session_opened:
+        return await _refuse(ctx, f"Attempt to {verb} on non-open session.\n", not_opened)
+    if await do_append_data(ctx):
+        return True
+    return await _refuse(ctx, f"{verb.capitalize()} data error.\n", failed)
+
+
+async def _end_session(ctx: DataContext, not_opened: bytes, ended: bytes) -> bool:
+    """``append end`` / ``end replicate``."""
+    if not ctx.session_opened:
+        return await _refuse(ctx, CLOSE_NOT_OPEN, not_opened)
+    return await ctx.send(ended)
+
+
 # ---------------------------------------------------------------- append (FD)
 
 
 async def append_open(ctx: DataContext, text: str) -> bool:
-    if ctx.session_opened:
-        ctx.errmsg = "Attempt to open already open session.\n"
-        await ctx.send(NO_OPEN)
-        return False
-    ctx.session_opened = True
-    return await ctx.send(f"3000 OK open ticket = {ctx.job.vol_session_id}\n".encode())
+    return await _open_session(ctx, "open ticket", ALREADY_OPEN, NO_OPEN)
 
 
 async def append_data(ctx: DataContext, text: str) -> bool:
-    if not ctx.session_opened:
-        ctx.errmsg = "Attempt to append on non-open session.\n"
-        await ctx.send(NOT_OPENED)
-        return False
-    if await do_append_data(ctx):
-        return True
-    ctx.errmsg = "Append data error.\n"
-    await ctx.send(ERROR_APPEND)
-    return False
+    return await _session_data(ctx, "append", NOT_OPENED, ERROR_APPEND)
 
 
 async def append_end(ctx: DataContext, text: str) -> bool:
-    if not ctx.session_opened:
-        ctx.errmsg = "Attempt to close non-open session.\n"
-        await ctx.send(NOT_OPENED)
-        return False
-    return await ctx.send(OK_END)
+    return await _end_session(ctx, NOT_OPENED, OK_END)
 
 
 async def session_close(ctx: DataContext, text: str) -> bool:
     """``append close session`` and ``read close session``: the status, then EOD."""
     if not ctx.session_opened:
-        ctx.errmsg = "Attempt to close non-open session.\n"
-        await ctx.send(NOT_OPENED)
-        return False
+        return await _refuse(ctx, CLOSE_NOT_OPEN, NOT_OPENED)
     ok = await ctx.send(f"3000 OK close Status = {ord(ctx.job.status)}\n".encode())
     ok = await ctx.signal(Signal.EOD) and ok
     ctx.session_opened = False
     return ok
+
+
+@attrs.frozen
+class _Transfer:
+    """How one append or read transfer ended."""
+
+    ok: bool
+    abort: str | None = None  # the DataAbort text (already sent as the job's fatal message)
+    canceled: bool = False  # stopped by ``cancel``
+
+
+async def _cancellable(ctx: DataContext, transfer: Callable[[], Awaitable[bool]]) -> _Transfer:
+    """Run one transfer so that ``cancel`` stops it.
+
+    A DataAbort becomes the job's fatal message, unless the job was canceled
+    (that is why it failed); a Director that left fails the transfer too.
+    """
+    ok = False
+    try:
+        with ctx.job.cancellable() as scope:
+            ok = await transfer()
+    except DataAbort as exc:
+        if not ctx.job.is_canceled:
+            await ctx.link.fatal(str(exc))
+        return _Transfer(False, abort=str(exc))
+    except DirectorGone:
+        return _Transfer(False)
+    if scope.cancelled_caught:
+        return _Transfer(False, canceled=True)
+    return _Transfer(ok)
 
 
 async def _receive_data(ctx: DataContext) -> SignalFrame | Packet:
@@ -259,22 +305,17 @@ async def do_append_data(ctx: DataContext) -> bool:
         await link.fatal(f"Network send error to {ctx.what}.\n")
     run_time = time.time()
     if ok:
-        scope = trio.CancelScope()
-        job.cancel_scopes.append(scope)
-        try:
-            with scope:
-                await _receive_records(ctx, job.jit)
-        except DataAbort as exc:
-            ok = False
-            if not job.is_canceled:
-                await link.fatal(str(exc))
-            log.warning("job.append_failed", job=job.job, peer=ctx.what, reason=str(exc).strip())
-        except DirectorGone:
-            ok = False
-        finally:
-            job.cancel_scopes.remove(scope)
-        if scope.cancelled_caught:
-            ok = False
+
+        async def receive() -> bool:
+            await _receive_records(ctx, job.jit)
+            return True
+
+        transfer = await _cancellable(ctx, receive)
+        ok = transfer.ok
+        if transfer.abort is not None:
+            log.warning("job.append_failed", job=job.job, peer=ctx.what,
+                        reason=transfer.abort.strip())  # fmt: skip
+        if transfer.canceled:
             log.info("job.append_canceled", job=job.job)
     job.set_status(JS_TERMINATED if ok else JS_ERROR_TERMINATED)
     if ok and ctx.what == "FD":
@@ -311,20 +352,15 @@ async def do_append_data(ctx: DataContext) -> bool:
 
 
 async def read_open(ctx: DataContext, text: str) -> bool:
-    if ctx.session_opened:
-        ctx.errmsg = "Attempt to open read on non-open session.\n"
-        await ctx.send(NO_OPEN)
-        return False
     # The volume and session numbers are ignored, as in Bareos: the bootstrap decides.
-    ctx.session_opened = True
-    return await ctx.send(f"3000 OK open ticket = {ctx.job.vol_session_id}\n".encode())
+    return await _open_session(
+        ctx, "open ticket", "Attempt to open read on non-open session.\n", NO_OPEN
+    )
 
 
 async def read_data(ctx: DataContext, text: str) -> bool:
     if not ctx.session_opened:
-        ctx.errmsg = "Attempt to read on non-open session.\n"
-        await ctx.send(NOT_OPENED)
-        return False
+        return await _refuse(ctx, "Attempt to read on non-open session.\n", NOT_OPENED)
     return await do_read_data(ctx)
 
 
@@ -348,21 +384,8 @@ async def do_read_data(ctx: DataContext) -> bool:
 
     ok = await ctx.send(OK_DATA)
     await link.send_status(JS_RUNNING)
-    scope = trio.CancelScope()
-    job.cancel_scopes.append(scope)
-    try:
-        with scope:
-            ok = ok and await source.read_all(deliver)
-    except DataAbort as exc:
-        ok = False
-        if not job.is_canceled:
-            await link.fatal(str(exc))
-    except DirectorGone:
-        ok = False
-    finally:
-        job.cancel_scopes.remove(scope)
-    if scope.cancelled_caught:
-        ok = False
+    if ok:
+        ok = (await _cancellable(ctx, lambda: source.read_all(deliver))).ok
     await ctx.signal(Signal.EOD)
     await source.unmount()
     job.reading = False
@@ -385,32 +408,15 @@ FD_COMMANDS: tuple[tuple[str, DataHandler], ...] = (
 
 
 async def start_replicate(ctx: DataContext, text: str) -> bool:
-    if ctx.session_opened:
-        ctx.errmsg = "Attempt to open already open session.\n"
-        await ctx.send(NO_OPEN_REPLICATE)
-        return False
-    ctx.session_opened = True
-    return await ctx.send(f"3000 OK start replicate ticket = {ctx.job.vol_session_id}\n".encode())
+    return await _open_session(ctx, "start replicate ticket", ALREADY_OPEN, NO_OPEN_REPLICATE)
 
 
 async def replicate_data(ctx: DataContext, text: str) -> bool:
-    if not ctx.session_opened:
-        ctx.errmsg = "Attempt to replicate on non-open session.\n"
-        await ctx.send(NOT_OPENED_REPLICATE)
-        return False
-    if await do_append_data(ctx):
-        return True
-    ctx.errmsg = "Replicate data error.\n"
-    await ctx.send(ERROR_REPLICATE)
-    return False
+    return await _session_data(ctx, "replicate", NOT_OPENED_REPLICATE, ERROR_REPLICATE)
 
 
 async def end_replicate(ctx: DataContext, text: str) -> bool:
-    if not ctx.session_opened:
-        ctx.errmsg = "Attempt to close non-open session.\n"
-        await ctx.send(NOT_OPENED_REPLICATE)
-        return False
-    return await ctx.send(OK_END_REPLICATE)
+    return await _end_session(ctx, NOT_OPENED_REPLICATE, OK_END_REPLICATE)
 
 
 SD_COMMANDS: tuple[tuple[str, DataHandler], ...] = (

@@ -265,6 +265,35 @@ async def _connect_retrying(s: DirectorSession, row: str, *, host: str, port: in
             await trio.sleep(CONNECT_RETRY_INTERVAL)
 
 
+# Per row: who is at the other end (for job messages), its config timeout, the log event.
+_JOB_PEERS = {
+    "7": ("File daemon", "FdConnectTimeout", "job.passive_failed"),
+    "8": ("Storage daemon", "SdConnectTimeout", "job.replicate_failed"),
+}
+
+
+async def _connect_job_peer(s: DirectorSession, job: SdJob, link: DirectorLink, row: str,
+                            cmd: PassiveClient | Replicate, *, hello_name: str, key: bytes,
+                            bad: str) -> tuple[BareosStream, ConnectionInfo] | None:  # fmt: skip
+    """Connect for the job (row 7: passive client, row 8: writing SD); None: failed, reported."""
+    peer, timeout_key, event = _JOB_PEERS[row]
+    address = f"{cmd.address}:{cmd.port}"
+    timeout = float(s.daemon.own.get(timeout_key) or 1800)
+    try:
+        return await _connect_retrying(
+            s, row, host=cmd.address, port=cmd.port, hello_name=hello_name, key=key,
+            ssl=int(cmd.ssl), timeout=timeout,
+        )  # fmt: skip
+    except BareosError as exc:
+        log.warning(event, job=job.job, address=address, reason=str(exc))
+        if "cannot connect" in str(exc) or "timed out" in str(exc):
+            await link.fatal(f"Failed to connect to {peer}: {address}\n")
+        else:
+            await link.fatal(f"Failed to authenticate {peer}.\n")
+        await send_lines(s.stream, [bad])
+        return None
+
+
 async def passive_cmd(s: DirectorSession, text: str) -> bool:
     job, link, daemon = s.job, s.link, s.daemon
     bad = f"3991 Bad passive client command: {text}\n"
@@ -278,21 +307,11 @@ async def passive_cmd(s: DirectorSession, text: str) -> bool:
     if job is None or link is None:
         await send_lines(s.stream, [bad])
         return False
-    timeout = float(daemon.own.get("FdConnectTimeout") or 1800)
-    try:
-        stream, info = await _connect_retrying(
-            s, "7", host=cmd.address, port=cmd.port, hello_name=job.job,
-            key=job.key.encode(), ssl=int(cmd.ssl), timeout=timeout,
-        )  # fmt: skip
-    except BareosError as exc:
-        log.warning("job.passive_failed", job=job.job, address=f"{cmd.address}:{cmd.port}",
-                    reason=str(exc))  # fmt: skip
-        if "cannot connect" in str(exc) or "timed out" in str(exc):
-            await link.fatal(f"Failed to connect to File daemon: {cmd.address}:{cmd.port}\n")
-        else:
-            await link.fatal("Failed to authenticate File daemon.\n")
-        await send_lines(s.stream, [bad])
+    connected = await _connect_job_peer(s, job, link, "7", cmd, hello_name=job.job,
+                                        key=job.key.encode(), bad=bad)  # fmt: skip
+    if connected is None:
         return False
+    stream, info = connected
     job.passive = True
     daemon.jobs.mark_authenticated(job.job)  # a Hello Start Job for it is refused from now on
     job.attach(stream, info, "FD")
@@ -305,7 +324,7 @@ async def passive_cmd(s: DirectorSession, text: str) -> bool:
 
 
 async def replicate_cmd(s: DirectorSession, text: str) -> bool:
-    job, link, daemon = s.job, s.link, s.daemon
+    job, link = s.job, s.link
     bad = f"3991 Bad replicate command: {redact(text)}\n"
     try:
         cmd = Replicate.parse(text.encode("utf-8", "surrogateescape"))
@@ -315,21 +334,11 @@ async def replicate_cmd(s: DirectorSession, text: str) -> bool:
     if job is None or link is None:
         await send_lines(s.stream, [bad])
         return False
-    timeout = float(daemon.own.get("SdConnectTimeout") or 1800)
-    try:
-        stream, info = await _connect_retrying(
-            s, "8", host=cmd.address, port=cmd.port, hello_name=cmd.job,
-            key=cmd.authorization.encode(), ssl=int(cmd.ssl), timeout=timeout,
-        )  # fmt: skip
-    except BareosError as exc:
-        log.warning("job.replicate_failed", job=job.job, address=f"{cmd.address}:{cmd.port}",
-                    reason=str(exc))  # fmt: skip
-        if "cannot connect" in str(exc) or "timed out" in str(exc):
-            await link.fatal(f"Failed to connect to Storage daemon: {cmd.address}:{cmd.port}\n")
-        else:
-            await link.fatal("Failed to authenticate Storage daemon.\n")
-        await send_lines(s.stream, [bad])
+    connected = await _connect_job_peer(s, job, link, "8", cmd, hello_name=cmd.job,
+                                        key=cmd.authorization.encode(), bad=bad)  # fmt: skip
+    if connected is None:
         return False
+    stream, info = connected
     job.store_stream, job.store_info = stream, info
     job.queued.append((MessageType.INFO, f"Connected Storage daemon at {cmd.address}:{cmd.port}, "
                                          f"encryption: {info.encryption_text}\n"))  # fmt: skip

@@ -231,17 +231,13 @@ async def _mac_flow(daemon: StorageDaemon, job: SdJob, link: DirectorLink) -> No
                     raise DataAbort(f"Network send error to SD. ERR={exc}\n") from None
                 job.bytes += len(rec.payload)
 
-            scope = trio.CancelScope()
-            job.cancel_scopes.append(scope)
             try:
-                with scope:
+                with job.cancellable() as scope:
                     ok = await source.read_all(deliver)
             except DataAbort as exc:
                 ok = False
                 if not job.is_canceled:
                     await link.fatal(str(exc))
-            finally:
-                job.cancel_scopes.remove(scope)
             if scope.cancelled_caught:
                 ok = False
         if ok:
@@ -297,13 +293,8 @@ async def _local_copy(daemon: StorageDaemon, job: SdJob, link: DirectorLink) -> 
                 last = key
             await target.add(job.files, rec.stream, rec.payload)
 
-        scope = trio.CancelScope()
-        job.cancel_scopes.append(scope)
-        try:
-            with scope:
-                ok = await source.read_all(deliver)
-        finally:
-            job.cancel_scopes.remove(scope)
+        with job.cancellable():
+            ok = await source.read_all(deliver)
     finally:
         job.set_status(JS_TERMINATED if ok else JS_ERROR_TERMINATED)
         await target.finish(ok)

@@ -15,6 +15,8 @@ rule (:meth:`SdJob.set_status`) keeps the first error a job met, as
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -153,6 +155,21 @@ class SdJob:
         self.data_ready.set()
         for scope in self.cancel_scopes:
             scope.cancel()
+
+    @contextmanager
+    def cancellable(self) -> Iterator[trio.CancelScope]:
+        """A cancel scope that :meth:`cancel` stops while it is open.
+
+        The caller checks ``scope.cancelled_caught`` afterwards to tell a
+        cancel from a normal end.
+        """
+        scope = trio.CancelScope()
+        self.cancel_scopes.append(scope)
+        try:
+            with scope:
+                yield scope
+        finally:
+            self.cancel_scopes.remove(scope)
 
     # -- data connection
     def attach(self, stream: BareosStream, info: ConnectionInfo | None, kind: str) -> None:

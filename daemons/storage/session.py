@@ -10,8 +10,6 @@ command: <cmd>`` and ends the session, as in Bareos.
 
 from __future__ import annotations
 
-import re
-import time
 from typing import TYPE_CHECKING
 
 import attrs
@@ -20,16 +18,8 @@ import trio
 
 from bareosnet.net.stream import BareosStream
 from bareosnet.proto.framing import Frame
-from bareosnet.proto.signals import Signal
-from daemons.common.commands import (
-    CommandEntry,
-    CommandTable,
-    resolve_reply,
-    run_command_loop,
-    scan_ints,
-    send_lines,
-    send_status_lines,
-)
+from daemons.common import control
+from daemons.common.commands import CommandEntry, CommandTable, scan_ints, send_lines
 from daemons.storage import dir_jobs
 from daemons.storage import status as sdstatus
 
@@ -44,55 +34,31 @@ MONITOR_DENIED = "3997 Invalid command for a Director with Monitor directive ena
 
 
 @attrs.define
-class DirectorSession:
-    daemon: StorageDaemon
-    stream: BareosStream
-    director: str
-    monitor: bool = False
-    since: float = attrs.field(factory=time.time)
+class DirectorSession(control.ControlSession["StorageDaemon"]):
     job: SdJob | None = None  # the job announced on this session (``JobId=``)
     link: DirectorLink | None = None  # job messages / catalog requests to this Director
 
 
-async def _eod(s: DirectorSession) -> None:
-    await s.stream.send_signal(Signal.EOD)
-
-
 async def status_cmd(s: DirectorSession, text: str) -> bool:
     names = sdstatus.parse_device_names(text)
-    await send_lines(s.stream, ["\n"])
-    await send_status_lines(s.stream, sdstatus.status_lines(s.daemon.status_view(), names))
-    await _eod(s)
+    await control.send_status(s, sdstatus.status_lines(s.daemon.status_view(), names))
     log.info("status.sent", director=s.director, devices=names)
     return True
 
 
 async def dot_status_cmd(s: DirectorSession, text: str) -> bool:
-    result = sdstatus.dot_status(s.daemon.status_view(), text)
-    if result.status_packets:
-        await send_status_lines(s.stream, result.lines)
-    else:
-        await send_lines(s.stream, result.lines)
-    await _eod(s)
-    return result.ok
-
-
-_CANCEL = re.compile(r"^cancel\s*Job=(\S{0,127})")
+    return await control.send_dot_status(s, sdstatus.dot_status(s.daemon.status_view(), text))
 
 
 async def cancel_cmd(s: DirectorSession, text: str) -> bool:
-    m = _CANCEL.match(text)
-    if m is None:
+    wanted = control.cancel_job_name(text)
+    if wanted is None:
         reply = "3903 Error scanning cancel command.\n"
+    elif (job := s.daemon.jobs.cancel(wanted)) is None:
+        reply = f"3904 Job {wanted} not found.\n"
     else:
-        wanted = m.group(1)
-        job = s.daemon.jobs.cancel(wanted)
-        if job is None:
-            reply = f"3904 Job {wanted} not found.\n"
-        else:
-            reply = f'3000 JobId={job.job_id} Job="{job.job}" marked to be canceled.\n'
-    await send_lines(s.stream, [reply])
-    await _eod(s)
+        reply = f'3000 JobId={job.job_id} Job="{job.job}" marked to be canceled.\n'
+    await s.answer(reply)
     return True
 
 
@@ -114,12 +80,6 @@ async def setdebug_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
-async def resolve_cmd(s: DirectorSession, text: str) -> bool:
-    await send_lines(s.stream, [await resolve_reply(s.daemon.name, text)])
-    await _eod(s)
-    return True
-
-
 async def secure_erase_cmd(s: DirectorSession, text: str) -> bool:
     setting = s.daemon.secure_erase or "*None*"
     await send_lines(s.stream, [f"2000 OK SDSecureEraseCmd {setting} \n"])
@@ -135,7 +95,7 @@ COMMANDS: CommandTable[DirectorSession] = CommandTable(
         CommandEntry("listen", dir_jobs.listen_cmd),
         CommandEntry("passive", dir_jobs.passive_cmd),
         CommandEntry("pluginoptions", dir_jobs.pluginoptions_cmd),
-        CommandEntry("resolve", resolve_cmd),
+        CommandEntry("resolve", control.resolve_cmd),
         CommandEntry("replicate", dir_jobs.replicate_cmd),
         CommandEntry("run", dir_jobs.run_cmd),
         CommandEntry("getSecureEraseCmd", secure_erase_cmd),
@@ -153,8 +113,7 @@ async def _unknown(s: DirectorSession, text: str) -> None:
 
 async def _monitor_denied(s: DirectorSession, text: str) -> None:
     # The SD answers the refusal, then also falls through to its "not found" reply.
-    await send_lines(s.stream, [MONITOR_DENIED])
-    await _eod(s)
+    await s.answer(MONITOR_DENIED)
     await _unknown(s, text)
 
 
@@ -169,12 +128,9 @@ async def serve_session(
     session = DirectorSession(daemon, stream, director, monitor)
     finished = False
     try:
-        end = await run_command_loop(
-            stream,
-            daemon.commands,
+        end = await control.run_session_loop(
             session,
-            idle_timeout=daemon.options.idle_timeout,
-            monitor=monitor,
+            daemon.commands,
             on_unknown=_unknown,
             on_monitor_denied=_monitor_denied,
             first=first,
@@ -184,14 +140,4 @@ async def serve_session(
         await dir_jobs.session_ended(session)
         if not finished:  # cancelled or crashed: no goodbye, just close
             await trio.aclose_forcefully(stream.stream)
-    if end.reason == "idle-timeout":
-        log.warning("session.idle_timeout", director=director, detail=end.detail)
-    log.info(
-        "session.ended",
-        director=director,
-        reason=end.reason,
-        commands=end.commands,
-        detail=end.detail,
-        seconds=round(time.time() - session.since, 3),
-    )
-    await stream.aclose(terminate=True)
+    await control.close_session(session, end)

@@ -19,8 +19,10 @@ import attrs
 from bareosnet.proto.hello import Persona
 from daemons.common import texts
 from daemons.common.commands import (
+    DotStatus,
     JobResult,
-    dot_status_job,
+    dot_status_current,
+    dot_status_last,
     job_status_text,
     job_type_text,
     level_text,
@@ -231,13 +233,6 @@ def parse_device_names(text: str) -> list[str]:
     return [n for n in words[0].replace("\x01", " ").split(",")]
 
 
-@attrs.frozen
-class DotStatus:
-    ok: bool
-    lines: Sequence[str]
-    status_packets: bool
-
-
 OK_DOT_STATUS = "3000 OK .status\n"
 
 
@@ -246,16 +241,9 @@ def dot_status(v: SdStatusView, text: str) -> DotStatus:
     arg = words[0][:127].replace("\x01", " ") if words else ""
     match arg.lower():
         case "current":
-            lines = [OK_DOT_STATUS] + [
-                dot_status_job(j.job_id, j.status, j.errors) for j in v.running if j.job_id
-            ]
-            return DotStatus(True, lines, False)
+            return dot_status_current(OK_DOT_STATUS, v.running)
         case "last":
-            lines = [OK_DOT_STATUS]
-            if v.terminated:
-                j = v.terminated[-1]
-                lines.append(dot_status_job(j.job_id, j.status, j.errors))
-            return DotStatus(True, lines, False)
+            return dot_status_last(OK_DOT_STATUS, v.terminated)
         case "header":
             return DotStatus(True, header_lines(v), True)
         case "running":

@@ -22,6 +22,7 @@ from bareosnet.proto.names import ResourceType, psk_identity
 from bareosnet.proto.signals import Signal
 from bareosnet.tls.psk import PskCredentials
 from bareosnet.tls.settings import TlsSettings
+from daemons.common.access import key_table
 from daemons.common.commands import (
     CommandEntry,
     CommandTable,
@@ -32,7 +33,7 @@ from daemons.common.commands import (
     with_suffix,
 )
 from daemons.filedaemon import status as fdstatus
-from daemons.filedaemon.access import key_table, make_resolver
+from daemons.filedaemon.access import make_resolver
 from daemons.filedaemon.daemon import FdOptions, FileDaemon
 from daemons.filedaemon.jobs import JobAuthorization, RunningJob
 from daemons.filedaemon.session import COMMANDS

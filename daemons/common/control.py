@@ -1,0 +1,125 @@
+"""The Director (or tray monitor) control session of the File and Storage daemons.
+
+Both daemons run the same session around their own command tables: the
+state of one authenticated control connection, the command loop under the
+daemon's idle timeout, the framing of ``status`` and ``.status`` replies,
+``resolve``, the ``cancel Job=`` syntax, and the end (log why, then
+``BNET_TERMINATE`` and close).  Reply codes differ per daemon (``2xxx`` on
+the File daemon, ``3xxx`` on the Storage daemon) and stay in their modules.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import attrs
+
+from bareosnet.net.stream import BareosStream
+from bareosnet.proto.framing import Frame
+from bareosnet.proto.signals import Signal
+from daemons.common.commands import (
+    CommandTable,
+    DotStatus,
+    SessionEnd,
+    resolve_reply,
+    run_command_loop,
+    send_lines,
+    send_status_lines,
+)
+from daemons.common.daemon_base import ListeningDaemon
+
+
+@attrs.define
+class ControlSession[D: ListeningDaemon[Any]]:
+    """One authenticated control connection (accepted, or client initiated)."""
+
+    daemon: D
+    stream: BareosStream
+    director: str  # Director resource name (or tray monitor name)
+    monitor: bool = False
+    since: float = attrs.field(factory=time.time)
+
+    async def eod(self) -> None:
+        await self.stream.send_signal(Signal.EOD)
+
+    async def answer(self, *lines: str) -> None:
+        """Plain reply lines closed by EOD, as most control commands answer."""
+        await send_lines(self.stream, lines)
+        await self.eod()
+
+
+type Reaction[S] = Callable[[S, str], Awaitable[None]]
+
+
+async def run_session_loop[S: ControlSession[Any]](
+    s: S,
+    table: CommandTable[S],
+    *,
+    on_unknown: Reaction[S],
+    on_monitor_denied: Reaction[S],
+    first: Frame | None = None,
+) -> SessionEnd:
+    """The command loop on ``s`` with its daemon's idle timeout and its monitor flag."""
+    return await run_command_loop(
+        s.stream,
+        table,
+        s,
+        idle_timeout=s.daemon.options.idle_timeout,
+        monitor=s.monitor,
+        on_unknown=on_unknown,
+        on_monitor_denied=on_monitor_denied,
+        first=first,
+    )
+
+
+async def close_session(s: ControlSession[Any], end: SessionEnd) -> None:
+    """Log why the session ended, then say BNET_TERMINATE and close, as both daemons do."""
+    log = s.daemon.log
+    if end.reason == "idle-timeout":
+        log.warning("session.idle_timeout", director=s.director, detail=end.detail)
+    log.info(
+        "session.ended",
+        director=s.director,
+        reason=end.reason,
+        commands=end.commands,
+        detail=end.detail,
+        seconds=round(time.time() - s.since, 3),
+    )
+    await s.stream.aclose(terminate=True)
+
+
+# ---------------------------------------------------------------- replies both daemons give
+
+
+async def send_status(s: ControlSession[Any], lines: Iterable[str]) -> None:
+    """``status``: a lone newline packet, the status packets, then EOD."""
+    await send_lines(s.stream, ["\n"])
+    await send_status_lines(s.stream, lines)
+    await s.eod()
+
+
+async def send_dot_status(s: ControlSession[Any], result: DotStatus) -> bool:
+    """A ``.status`` answer in its framing, then EOD; True when the session goes on."""
+    if result.status_packets:
+        await send_status_lines(s.stream, result.lines)
+    else:
+        await send_lines(s.stream, result.lines)
+    await s.eod()
+    return result.ok
+
+
+async def resolve_cmd(s: ControlSession[Any], text: str) -> bool:
+    await s.answer(await resolve_reply(s.daemon.name, text))
+    return True
+
+
+_CANCEL = re.compile(r"^cancel\s*Job=(\S{0,127})")
+
+
+def cancel_job_name(text: str) -> str | None:
+    """The job of ``cancel Job=<name>`` (None: the command does not scan)."""
+    m = _CANCEL.match(text)
+    return None if m is None else m.group(1)
