@@ -37,6 +37,9 @@ DAEMONS = [
 def prepare() -> None:
     for sub in ("dir", "sd", "fd", "storage", "logs", "restore"):
         (LAB / sub).mkdir(parents=True, exist_ok=True)
+    # A restore of an earlier run must not make this run's check pass.
+    shutil.rmtree(LAB / "restore")
+    (LAB / "restore").mkdir()
     data = LAB / "data"
     if data.exists():
         shutil.rmtree(data)
@@ -85,7 +88,9 @@ def show_handshakes(logs: dict[str, Path], seen: set[tuple[str, int]]) -> None:
             if e.get("event") != "handshake.ok" or (conf, i) in seen:
                 continue
             seen.add((conf, i))
-            tls = f"{e.get('tls_version')} {e.get('cipher')}" if e.get("tls_version") else "cleartext"
+            tls = (
+                f"{e.get('tls_version')} {e.get('cipher')}" if e.get("tls_version") else "cleartext"
+            )
             ident = e.get("psk_identity") or "-"
             print(f"   [{conf}] connection {e.get('connection')} {e.get('side')} peer={e.get('peer')} "
                   f"mode={e.get('mode')} tls={tls} psk_identity={ident}")  # fmt: skip
@@ -118,6 +123,37 @@ async def demo(logs: dict[str, Path]) -> None:
         await trio.sleep(0.2)
         show_handshakes(logs, seen)
     await session.close()
+    if "run" in help_text.split():
+        print("\n" + restore_verdict())
+
+
+def tree(root: Path) -> dict[str, tuple[int, bytes | None]]:
+    """relative path -> (mode, content of regular files)."""
+    out: dict[str, tuple[int, bytes | None]] = {}
+    for path in sorted(root.rglob("*")):
+        st = path.lstat()
+        content = path.read_bytes() if path.is_file() and not path.is_symlink() else None
+        out[str(path.relative_to(root))] = (st.st_mode, content)
+    return out
+
+
+def restore_verdict() -> str:
+    """One line: does the restored tree equal the backed-up one (content and mode)?"""
+    data = LAB / "data"
+    restored = LAB / "restore" / str(data).lstrip("/")
+    if not restored.is_dir():
+        return f"Restore check: FAILED - nothing restored at {restored}"
+    want, got = tree(data), tree(restored)
+    if want == got:
+        return (
+            f"Restore check: OK - {len(want)} entries in {restored} equal {data} (content and mode)"
+        )
+    missing = sorted(set(want) - set(got))
+    differ = sorted(k for k in set(want) & set(got) if want[k] != got[k])
+    return (
+        f"Restore check: FAILED - missing {missing[:5]}, different {differ[:5]}, "
+        f"extra {sorted(set(got) - set(want))[:5]}"
+    )
 
 
 def main() -> int:

@@ -38,10 +38,11 @@ class DirectorDaemon:
         self.rt.reload()
 
     async def run_background(self, nursery: trio.Nursery) -> None:
-        return None
+        # Jobs run as tasks of the daemon's nursery: a stop cancels them.
+        self.rt.jobs.attach(nursery)
 
     async def shutdown(self) -> None:
-        return None
+        self.rt.catalog.close()
 
     async def handle_connection(self, stream: trio.SocketStream, peer: str) -> None:
         rt = self.rt

@@ -149,9 +149,13 @@ class DirectorRuntime:
         self.modes = HandshakeModeStore(self._state_path())
         self.modes.load((c.name, client_fingerprint(c)) for c in self.clients())
         # Imported here: the connector module uses the runtime's type.
+        from daemons.director.catalog import Catalog
         from daemons.director.clients import FileDaemonConnector
+        from daemons.director.jobs import JobManager
 
         self.file_daemons = FileDaemonConnector(self)
+        self.catalog = Catalog.in_working_directory(self.settings.working_directory)
+        self.jobs = JobManager(self)
 
     def _state_path(self) -> Path | None:
         if not self.handshake_state:
@@ -176,6 +180,7 @@ class DirectorRuntime:
         # As Bareos: a (re)load forgets every Client's handshake mode.
         self.modes = HandshakeModeStore(self._state_path())
         self.modes.reset_all()
+        self.jobs.reconfigure()
         log.info("reload.done", clients=len(self.clients()), consoles=len(self.cfg.all("console")))
 
     def clients(self) -> list[Any]:

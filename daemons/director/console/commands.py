@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from daemons.director.console import basic, resources, status
+from daemons.director.console import basic, jobcmds, resources, status
 from daemons.director.console.args import Args
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ COMMANDS: tuple[Command, ...] = (
         "autodisplay", "switch automatic display of queued messages", "on | off", basic.autodisplay
     ),  # fmt: skip
     _c("automount"),
-    _c("cancel"),
+    _c("cancel", "cancel a running job", jobcmds.CANCEL_USAGE, jobcmds.cancel),
     _c("configure"),
     _c("create"),
     _c("delete"),
@@ -111,8 +111,18 @@ COMMANDS: tuple[Command, ...] = (
     _c("help", "list the commands with a short description", "[<command>]", basic.help),
     _c("import"),
     _c("label"),
-    _c("list"),
-    _c("llist"),
+    _c(
+        "list",
+        "list jobs, files of a job, volumes from the catalog",
+        jobcmds.LIST_USAGE,
+        jobcmds.list_cmd,
+    ),
+    _c(
+        "llist",
+        "list in long form (one key: value block per job)",
+        jobcmds.LIST_USAGE,
+        jobcmds.llist_cmd,
+    ),
     _c("messages", "print and clear queued messages", "", basic.messages),
     _c("memory"),
     _c("mount"),
@@ -121,7 +131,12 @@ COMMANDS: tuple[Command, ...] = (
     _c("purge"),
     _c("quit", "close this console connection", "", basic.quit),
     _c("query"),
-    _c("restore"),
+    _c(
+        "restore",
+        "restore files (non-interactive, see docs/jobs.md)",
+        jobcmds.RESTORE_USAGE,
+        jobcmds.restore,
+    ),
     _c("relabel"),
     _c("release"),
     _c(
@@ -132,7 +147,7 @@ COMMANDS: tuple[Command, ...] = (
     ),  # fmt: skip
     _c("rerun"),
     _c("resolve"),
-    _c("run"),
+    _c("run", "run a Backup or Copy job", jobcmds.RUN_USAGE, jobcmds.run),
     _c(
         "status",
         "show the state of the Director, a File daemon or a Storage daemon",
@@ -159,7 +174,7 @@ COMMANDS: tuple[Command, ...] = (
     _c("use"),
     _c("var"),
     _c("version", "print the Director's version", "", basic.version),
-    _c("wait"),
+    _c("wait", "wait until no job (or the given job) runs", jobcmds.WAIT_USAGE, jobcmds.wait),
     _c("whoami", "print the name this console is logged in as", "", basic.whoami),
 )
 

@@ -57,6 +57,7 @@ class ConsoleSession:
         self.quit = False
         self.auto_display = False
         self.user_notified = False
+        self.catalog_opened = False  # "Using Catalog ..." is said once per session
 
     # -- permissions
     def allowed(self, kind: str, item: str) -> bool:

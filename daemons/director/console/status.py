@@ -11,6 +11,7 @@ from bareosnet.errors import BareosError
 from bareosnet.proto.framing import Packet
 from bareosnet.proto.names import bash_spaces
 from daemons.common import texts
+from daemons.common.commands import TERMINATED_HEADER, job_type_text, level_text, terminated_row
 from daemons.director.clients import ClientConnectError
 from daemons.director.console.args import Args
 from daemons.director.storages import StorageConnectError, connect_to_storage_daemon
@@ -113,8 +114,8 @@ async def _dir_header(s: ConsoleSession) -> None:
             "os": texts.os_name(),
             "binary_info": texts.BINARY_INFO,
             "daemon_started": started,
-            "jobs_run": 0,
-            "jobs_running": 0,
+            "jobs_run": rt.jobs.total_run,
+            "jobs_running": len(rt.jobs.running),
             "config_warnings": bool(getattr(rt.cfg, "warnings", ())),
         })  # fmt: skip
         return
@@ -122,9 +123,10 @@ async def _dir_header(s: ConsoleSession) -> None:
         f"{rt.settings.name} Version: {texts.version(p)} ({texts.release_date(p)}) "
         f"{texts.os_name()}\n"
     )
-    # No catalog behind the emulator: "db:none" where Bareos names its database.
+    # The emulator's catalog is SQLite: "db:sqlite3" where Bareos names its database.
     await s.out.text(
-        f"Daemon started {started}. Jobs: run=0, running=0 db:none, {texts.BINARY_INFO} binary\n"
+        f"Daemon started {started}. Jobs: run={rt.jobs.total_run}, "
+        f"running={len(rt.jobs.running)} db:sqlite3, {texts.BINARY_INFO} binary\n"
     )
 
 
@@ -138,22 +140,86 @@ async def _dir_scheduled(s: ConsoleSession) -> None:
 
 
 async def _dir_running(s: ConsoleSession) -> None:
+    jobs = [j for j in s.rt.jobs.running.values() if s.allowed("job", j.name)]
     if s.out.json:
-        s.out.set("running", [])
+        s.out.set("running", [
+            {"jobid": j.job_id, "name": j.job, "level": _run_level(j),
+             "type": job_type_text(j.job_type), "status": _run_status(j),
+             "start_time": texts.bareos_time(j.start_time or j.sched_time),
+             "files": j.fd_files, "bytes": j.fd_bytes}
+            for j in jobs
+        ])  # fmt: skip
         return
     if not s.out.api:
         await s.out.text("\nRunning Jobs:\n")
         for lease in s.rt.consoles.sessions():
             await s.out.text(f"Console connected at {texts.bareos_time(lease.started_at)}\n")
-        await s.out.text("No Jobs running.\n====\n")
+    if not jobs:
+        if not s.out.api:
+            await s.out.text("No Jobs running.\n====\n")
+        return
+    if not s.out.api:
+        await s.out.text(" JobId Level   Name                       Status\n")
+        await s.out.text("=" * 70 + "\n")
+    for j in jobs:
+        if s.out.api:
+            await s.out.text(
+                f"{j.job_id:6d}\t{_run_level(j):<6s}\t{j.job:<20s}\t{_run_status(j)}\t\n"
+            )
+        else:
+            await s.out.text(f"{j.job_id:6d} {_run_level(j):<6s}  {j.job:<20s} {_run_status(j)}\n")
+    if not s.out.api:
+        await s.out.text("====\n")
+
+
+def _run_level(job: Any) -> str:
+    if job.job_type in ("R", "D", "A"):
+        return "      "
+    return level_text(job.level)[:7]
+
+
+def _run_status(job: Any) -> str:
+    if job.start_time is None:
+        return "is waiting execution"
+    return {
+        "F": "is waiting for Client to connect",
+        "S": "is waiting on Storage",
+        "A": "has been canceled",
+        "f": "has a fatal error",
+        "E": "has terminated with an error",
+    }.get(job.status, "is running")
 
 
 async def _dir_terminated(s: ConsoleSession) -> None:
+    done = [r for r in s.rt.jobs.recent if s.allowed("job", r.short_name)]
     if s.out.json:
-        s.out.set("terminated", [])
+        s.out.set("terminated", [
+            {"jobid": r.job_id, "name": r.short_name,
+             "level": "    " if r.job_type in ("R", "D", "A") else level_text(r.level)[:4],
+             "type": job_type_text(r.job_type), "status": _term_word(r.status),
+             "files": r.files, "bytes": r.bytes, "finished": texts.bareos_time(r.end_time)}
+            for r in done
+        ])  # fmt: skip
+        return
+    if not done:
+        if not s.out.api:
+            await s.out.text("No Terminated Jobs.\n")
         return
     if not s.out.api:
-        await s.out.text("No Terminated Jobs.\n")
+        await s.out.text("\nTerminated Jobs:\n")
+        await s.out.text(TERMINATED_HEADER)
+        await s.out.text("=" * 68 + "\n")
+    for r in done:
+        await s.out.text(
+            terminated_row(r, api=bool(s.out.api), warnings_text="OK -- with warnings")
+        )
+    if not s.out.api:
+        await s.out.text("\n")
+
+
+def _term_word(status: str) -> str:
+    return {"C": "Created", "f": "Error", "E": "Error", "D": "Diffs", "A": "Cancel", "T": "OK",
+            "W": "OK -- with warnings"}.get(status, "Other")  # fmt: skip
 
 
 async def _dir_client_connections(s: ConsoleSession) -> None:

@@ -1,0 +1,551 @@
+"""Console commands for jobs: run, restore, wait, list, llist, cancel.
+
+Syntax (non-interactive: the emulator never prompts, ``yes`` confirms):
+
+``run job=<name> [level=Full|Incremental|Differential] [client=<name>] [storage=<name>]
+[pool=<name>] [fileset=<name>] [jobid=<n>] yes``
+    queue a Backup or Copy job (``jobid=`` picks the job a Copy copies);
+    without ``yes`` the job's settings are shown and nothing runs.
+``restore client=<name> [jobid=<n>[,<n>...]] [restoreclient=<name>] [restorejob=<name>]
+[where=<path>] [replace=always|ifnewer|ifolder|never] [file=<path>]... [select] [all] [done] yes``
+    restore the latest backup set of the client (last Full + Differential +
+    Incrementals) or the given jobs; every file unless ``file=`` names files or
+    directories (a directory selects everything below it).
+``wait [jobid=<n> | job=<name>]``  until no job (or that job) runs.
+``list jobs [jobid=<n>] [client=<name>] [job=<name>] [limit=<n>]``, ``list files jobid=<n>``,
+``list volumes``, ``llist jobs ...`` (one ``key: value`` block per job).
+``cancel jobid=<n> | job=<name>``
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from bareosnet.proto.attributes import decode_stat
+from daemons.common.commands import job_status_text, with_commas
+from daemons.director.catalog import JobRecord, build_bootstrap, select_files
+from daemons.director.console.args import Args
+from daemons.director.job_common import cancel_on_client, cancel_on_storage
+from daemons.director.job_setup import (
+    Overrides,
+    SetupError,
+    build_job,
+    job_type_of,
+    kind_of,
+    level_code,
+)
+from daemons.director.jobs import JobControl
+from daemons.director.restore import REPLACE_CODES, replace_code
+from daemons.director.sd_session import storage_devices
+
+if TYPE_CHECKING:
+    from daemons.director.console.session import ConsoleSession
+
+log = structlog.get_logger("bareosnet.director.console")
+
+RUN_USAGE = ("job=<job-name> [level=Full|Incremental|Differential] [client=<client-name>] "
+             "[storage=<storage-name>] [pool=<pool-name>] [fileset=<fileset-name>] "
+             "[jobid=<jobid>] yes")  # fmt: skip
+RESTORE_USAGE = ("client=<client-name> [jobid=<jobid>[,<jobid>...]] [restoreclient=<client-name>] "
+                 "[restorejob=<job-name>] [where=<path>] "
+                 "[replace=always|ifnewer|ifolder|never] [file=<path>]... select all done yes")  # fmt: skip
+WAIT_USAGE = "[jobid=<jobid> | job=<job-name>]"
+LIST_USAGE = ("jobs [jobid=<jobid>] [client=<client-name>] [job=<job-name>] [limit=<n>] "
+              "| files jobid=<jobid> | volumes")  # fmt: skip
+CANCEL_USAGE = "jobid=<jobid> | job=<job-name>"
+
+_RUN_KEYS = {"job", "jobname", "level", "client", "fd", "storage", "sd", "pool", "fileset",
+             "jobid", "yes"}  # fmt: skip
+_RESTORE_KEYS = {"client", "restoreclient", "jobid", "where", "replace", "file", "select", "all",
+                 "done", "yes", "restorejob", "current", "fileset"}  # fmt: skip
+
+
+async def _using_catalog(s: ConsoleSession, *, always: bool = False) -> None:
+    if s.out.api:
+        return
+    if always or not getattr(s, "catalog_opened", False):
+        cats = s.rt.cfg.all("catalog")
+        name = cats[0].name if cats else "bareosnet"
+        await s.out.text(f'Using Catalog "{name}"\n')
+        s.catalog_opened = True
+
+
+# ---------------------------------------------------------------------- run
+
+
+async def run(s: ConsoleSession, args: Args) -> bool:
+    rt = s.rt
+    for key, _ in args.words[1:]:
+        if key.lower() not in _RUN_KEYS:
+            await s.out.error(f"Invalid keyword: {key}\n")
+            return False
+    name = args.value("job", "jobname")
+    if name is None:
+        plain = [k for k, v in args.words[1:] if v is None and k.lower() != "yes"]
+        name = plain[0] if plain else None
+    if name is None:
+        await s.out.error("run: a job is needed: run job=<job-name> ... yes\n")
+        return False
+    job_res = rt.cfg.get("job", name)
+    if job_res is None or not s.allowed("job", name):
+        await s.out.error(f'Job "{name}" not found\n')
+        return False
+    ov = Overrides(
+        level=args.value("level"),
+        client=args.value("client", "fd"),
+        storage=args.value("storage", "sd"),
+        pool=args.value("pool"),
+        fileset=args.value("fileset"),
+    )
+    for acl, value in (("client", ov.client), ("storage", ov.storage), ("pool", ov.pool),
+                       ("fileset", ov.fileset)):  # fmt: skip
+        if value is not None and not s.allowed(acl, value):
+            await s.out.error(f'{acl.capitalize()} "{value}" not found.\n')
+            return False
+    try:
+        if ov.level is not None:
+            level_code(ov.level)
+        job = build_job(rt, job_res, ov)
+        kind = kind_of(job.job_type)
+    except SetupError as exc:
+        await s.out.error(f"{exc}\n")
+        await s.out.text("Job not run.\n")
+        return False
+    if job.job_type == "R":
+        await s.out.error("Use the restore command to run a Restore job.\n")
+        return False
+    jobid = args.value("jobid")
+    if jobid is not None:
+        try:
+            job.params["jobids"] = [int(x) for x in jobid.split(",") if x.strip()]
+        except ValueError:
+            await s.out.error(f"Invalid jobid: {jobid}\n")
+            return False
+    if job.job_type == "B" and (job.client_res is None or job.fileset_res is None):
+        await s.out.error(f"Job {name} has no Client or FileSet.\n")
+        return False
+    if job.storage_res is None or job.pool_res is None:
+        await s.out.error(f"Job {name} has no Storage or Pool.\n")
+        return False
+    if not args.has("yes"):
+        await _run_summary(s, job)
+        return True
+    await _using_catalog(s)
+    job_id = rt.jobs.submit(job, kind)
+    await s.out.text(f"Job queued. JobId={job_id}\n")
+    s.out.set("run", {"jobid": str(job_id)})
+    return True
+
+
+async def _run_summary(s: ConsoleSession, job: JobControl) -> None:
+    word = {"B": "Backup", "c": "Copy"}.get(job.job_type, "")
+    lines = [f"Run {word} job\n", f"JobName:  {job.name}\n"]
+    if job.job_type == "B":
+        lines += [
+            f"Level:    {_level_word(job.level)}\n",
+            f"Client:   {job.client_name}\n",
+            "Format:   Native\n",
+            f"FileSet:  {job.fileset_name}\n",
+        ]
+    lines += [
+        f"Pool:     {job.pool_res.name if job.pool_res else ''} (From {job.sources.get('pool')})\n",
+        f"Storage:  {job.storage_res.name if job.storage_res else ''} "
+        f"(From {job.sources.get('storage')})\n",
+        f"When:     {time.strftime('%Y-%m-%d %H:%M:%S')}\n",
+        f"Priority: {job.job_res.get('Priority') if job.job_res else 10}\n",
+        'Add "yes" to the command to run the job (this emulator does not prompt).\n',
+    ]
+    for line in lines:
+        await s.out.text(line)
+
+
+def _level_word(code: str) -> str:
+    return {"F": "Full", "I": "Incremental", "D": "Differential", "B": "Base"}.get(code, code)
+
+
+# ---------------------------------------------------------------------- restore
+
+
+def _restore_job_res(s: ConsoleSession, name: str | None) -> Any | None:
+    if name is not None:
+        res = s.rt.cfg.get("job", name)
+        return res if res is not None and job_type_of(res) == "R" else None
+    for res in s.rt.cfg.all("job"):
+        if job_type_of(res) == "R" and s.allowed("job", res.name):
+            return res
+    return None
+
+
+async def restore(s: ConsoleSession, args: Args) -> bool:
+    rt = s.rt
+    out = s.out
+    for key, _ in args.words[1:]:
+        if key.lower() not in _RESTORE_KEYS:
+            await out.error(f"Invalid keyword: {key}\n")
+            return False
+    client_name = args.value("client")
+    if client_name is None:
+        await out.error("restore: client=<client-name> is needed (this emulator does not prompt)\n")
+        return False
+    client = rt.client(client_name)
+    if client is None or not s.allowed("client", client_name):
+        await out.error(f'Client "{client_name}" not found.\n')
+        return False
+    restore_client = client
+    if args.value("restoreclient") is not None:
+        restore_client = rt.client(args.value("restoreclient") or "")
+        if restore_client is None or not s.allowed("client", restore_client.name):
+            await out.error(f'Client "{args.value("restoreclient")}" not found.\n')
+            return False
+    try:
+        replace = replace_code(args.value("replace") or None) if args.value("replace") else None
+    except ValueError:
+        await out.error(f"Invalid replace option: {args.value('replace')} "
+                        f"(one of {', '.join(REPLACE_CODES)})\n")  # fmt: skip
+        return False
+    where = args.value("where")
+    if where is not None and not s.allowed("where", where):
+        await out.error(f'Where "{where}" not authorized.\n')
+        return False
+    await _using_catalog(s)
+    cat = rt.catalog
+    jobid_text = args.value("jobid")
+    if jobid_text:
+        try:
+            job_ids = [int(x) for x in jobid_text.split(",") if x.strip()]
+        except ValueError:
+            await out.error(f"Invalid jobid: {jobid_text}\n")
+            return False
+        # With JobIds, client= is where the files go (the jobs may be another client's).
+        records = [cat.job(j) for j in job_ids]
+        bad = [j for j, r in zip(job_ids, records, strict=True) if r is None or r.type not in "BC"]
+        if bad:
+            await out.error(f"JobId {bad[0]} is not a backup in the catalog.\n")
+            return False
+    else:
+        chain = cat.restore_chain(client.name)
+        if not chain:
+            await out.error(f"No Full backup before now found for client {client.name}.\n")
+            return False
+        job_ids = [r.job_id for r in chain]
+    ids_text = ",".join(map(str, job_ids))
+    await out.text(f"You have selected the following JobId{'s' if len(job_ids) > 1 else ''}: "
+                   f"{ids_text}\n")  # fmt: skip
+    await out.text(f"\nBuilding directory tree for JobId(s) {ids_text} ...  ")
+    wanted = [v for k, v in args.words[1:] if k.lower() == "file" and v]
+    selection = select_files(cat, job_ids, wanted)
+    inserted = sum(1 for f in select_files(cat, job_ids).files if not f.is_dir)
+    await out.text(f"\n{inserted} files inserted into the tree and marked for extraction.\n")
+    if not selection.files:
+        await out.error("No files selected to be restored.\n")
+        return False
+    job_res = _restore_job_res(s, args.value("restorejob"))
+    devices = {st.name: (storage_devices(st) or [""])[0] for st in rt.storages()}
+    try:
+        bsr = build_bootstrap(cat, selection, device_of=devices)
+    except Exception as exc:
+        await out.error(f"Unable to build the bootstrap: {exc}\n")
+        return False
+    first = bsr.entries[0]
+    store = rt.storage(first.storage or "") if first.storage else None
+    backup = cat.job(selection.job_ids[-1])
+    if store is None and backup is not None and backup.storage:
+        store = rt.storage(backup.storage)
+    if store is None:
+        await out.error("The storage of the selected backups is not configured.\n")
+        return False
+    bsr_path = _write_bootstrap(s, bsr.to_text())
+    if bsr_path is not None:
+        await out.text(f"Bootstrap records written to {bsr_path}\n")
+    await out.text("\n")
+    await out.text(
+        "The job will require the following\n"
+        "   Volume(s)                 Storage(s)                SD Device(s)\n"
+        + "=" * 75 + "\n"
+    )  # fmt: skip
+    await out.text("   \n")
+    seen: set[str] = set()
+    for entry in bsr.entries:
+        if entry.volume in seen:
+            continue
+        seen.add(entry.volume)
+        await out.text(
+            f"    {entry.volume:<25} {entry.storage or '':<25} {entry.device or '':<25}\n"
+        )
+    await out.text('\nVolumes marked with "*" are online.\n')
+    await out.text("\n")
+    await out.text(f"\n{selection.count} files selected to be restored.\n\n")
+    if not args.has("yes"):
+        await out.text('Add "yes" to the command to run the restore (this emulator does not '
+                       "prompt).\n")  # fmt: skip
+        return True
+    # The job: the Restore Job resource (or a built-in "RestoreFiles" one).
+    if job_res is not None:
+        job = build_job(rt, job_res)
+    else:
+        job = JobControl(rt=rt, name="RestoreFiles", job_type="R", level=" ")
+    job.client_res = restore_client
+    job.storage_res = store
+    if job.pool_res is None and backup is not None and backup.pool:
+        job.pool_res = rt.cfg.get("pool", backup.pool)
+    if job.pool_res is None:
+        await out.error("No Pool for the restore (give the Restore Job a Pool).\n")
+        return False
+    if job.fileset_res is None and backup is not None and backup.fileset:
+        job.fileset_res = rt.cfg.get("fileset", backup.fileset)
+    job_where = job_res.get("Where") if job_res is not None else None
+    job.params.update(
+        bootstrap=bsr,
+        files_expected=selection.count,
+        where=where if where is not None else (job_where or ""),
+        replace=replace or replace_code(job_res.get("Replace") if job_res is not None else None),
+        jobids=job_ids,
+    )
+    await _using_catalog(s, always=True)
+    job_id = rt.jobs.submit(job, kind_of("R"))
+    await out.text(f"Job queued. JobId={job_id}\n")
+    out.set("run", {"jobid": str(job_id)})
+    return True
+
+
+def _write_bootstrap(s: ConsoleSession, text: str) -> str | None:
+    workdir = Path(s.rt.settings.working_directory)
+    if not workdir.is_dir():
+        return None
+    n = getattr(s.rt, "_bsr_counter", 0) + 1
+    s.rt._bsr_counter = n  # type: ignore[attr-defined]
+    path = workdir / f"{s.rt.settings.name}.restore.{n}.bsr"
+    try:
+        path.write_text(text)
+    except OSError:
+        return None
+    return str(path)
+
+
+# ---------------------------------------------------------------------- wait
+
+
+async def wait(s: ConsoleSession, args: Args) -> bool:
+    rt = s.rt
+    if len(args) == 1:
+        await rt.jobs.wait_all()
+        return True
+    job_id: int | None = None
+    value = args.value("jobid")
+    if value is not None:
+        try:
+            job_id = int(value)
+        except ValueError:
+            job_id = None
+    name = args.value("job", "jobname", "ujobid")
+    if name is not None:
+        for job in rt.jobs.running.values():
+            if job.job == name or job.job.startswith(name):
+                job_id = job.job_id
+                break
+    if job_id is None or (rt.jobs.get(job_id) is None and rt.catalog.job(job_id) is None):
+        await s.out.error("ERR: Job was not found\n")
+        return True
+    await rt.jobs.wait_job(job_id)
+    rec = rt.catalog.job(job_id)
+    status = rec.status if rec is not None else "?"
+    exit_status = 0 if status in ("T", "W") else 1 if status == "e" else 2 if status in "fEA" else 3
+    await s.out.text(f"JobId={job_id}\n")
+    await s.out.text(f"JobStatus={job_status_text(status)} ({status})\n")
+    s.out.set("Job", {"JobId": job_id, "JobStatusLong": job_status_text(status),
+                      "JobStatus": status, "ExitStatus": exit_status})  # fmt: skip
+    return True
+
+
+# ---------------------------------------------------------------------- list / llist
+
+
+def _duration(rec: JobRecord) -> str:
+    if rec.start_time is None:
+        return ""
+    end = rec.end_time if rec.end_time is not None else time.time()
+    secs = max(int(end - rec.start_time), 0)
+    return f"{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
+
+
+def _job_row(rec: JobRecord) -> dict[str, Any]:
+    return {
+        "jobid": rec.job_id,
+        "name": rec.name,
+        "client": rec.client or "",
+        "starttime": _when(rec.start_time),
+        "duration": _duration(rec),
+        "type": rec.type,
+        "level": rec.level,
+        "jobfiles": rec.files,
+        "jobbytes": rec.bytes,
+        "jobstatus": rec.status,
+    }
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
+    def cell(value: Any) -> str:
+        return with_commas(value) if isinstance(value, int) else str(value)
+
+    widths = [max([len(c)] + [len(cell(r[c])) for r in rows]) for c in columns]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+\n"
+    head = "|" + "|".join(f" {c:<{w}} " for c, w in zip(columns, widths, strict=True)) + "|\n"
+    out = [rule, head, rule]
+    for r in rows:
+        cells = []
+        for c, w in zip(columns, widths, strict=True):
+            v = r[c]
+            cells.append(f" {cell(v):>{w}} " if isinstance(v, int) else f" {cell(v):<{w}} ")
+        out.append("|" + "|".join(cells) + "|\n")
+    out.append(rule)
+    return out
+
+
+async def _list(s: ConsoleSession, args: Args, *, long: bool) -> bool:
+    rt = s.rt
+    out = s.out
+    if len(args) < 2:
+        await out.error(f"{args.command}: what? {LIST_USAGE}\n")
+        return False
+    what = args.words[1][0].lower()
+    await _using_catalog(s)
+    if what in ("jobs", "job", "jobid"):
+        recs = rt.catalog.jobs(client=args.value("client"), name=args.value("job", "jobname"))
+        jobid = args.value("jobid")
+        if jobid is not None:
+            recs = [r for r in recs if str(r.job_id) == jobid.strip()]
+        limit = args.value("limit")
+        if limit and limit.isdigit():
+            recs = recs[-int(limit) :]
+        recs = [r for r in recs if s.allowed("job", r.name)]
+        rows = [_job_row(r) for r in recs]
+        if long:
+            rows = [_long_job(r) for r in recs]
+        out.set("jobs", rows)
+        if out.json:
+            return True
+        if not rows:
+            await out.text("No results to list.\n")
+            return True
+        if long:
+            for row in rows:
+                width = max(len(k) for k in row)
+                for k, v in row.items():
+                    await out.text(f"{k:>{width}}: {v}\n")
+                await out.text("\n")
+            return True
+        for line in _table(rows, list(rows[0].keys())):
+            await out.text(line)
+        return True
+    if what == "files":
+        jobid = args.value("jobid")
+        if jobid is None or not jobid.strip().isdigit():
+            await out.error("list files: jobid=<jobid> is needed\n")
+            return False
+        files = rt.catalog.files(int(jobid))
+        names = [f.fname for f in files]
+        out.set("filenames", [{"filename": n} for n in names])
+        if out.json:
+            return True
+        if long:
+            for f in files:
+                st = decode_stat(f.lstat)
+                await out.text(f"{f.file_index:>8} {st.mode:o} {st.size:>12} {f.fname}\n")
+            return True
+        if not names:
+            await out.text("No results to list.\n")
+            return True
+        for line in _table([{"filename": n} for n in names], ["filename"]):
+            await out.text(line)
+        return True
+    if what in ("volumes", "volume", "media"):
+        media = rt.catalog.all_media(args.value("pool"))
+        rows = [{"mediaid": m.media_id, "volumename": m.volume, "volstatus": m.vol_status,
+                 "volbytes": m.vol_bytes, "voljobs": m.vol_jobs, "pool": m.pool,
+                 "mediatype": m.media_type, "storage": m.storage or ""} for m in media]  # fmt: skip
+        out.set("volumes", rows)
+        if out.json:
+            return True
+        if not rows:
+            await out.text("No results to list.\n")
+            return True
+        for line in _table(rows, list(rows[0].keys())):
+            await out.text(line)
+        return True
+    await out.error(f"{args.command} {what}: not emulated ({LIST_USAGE})\n")
+    return False
+
+
+def _long_job(rec: JobRecord) -> dict[str, Any]:
+    return {
+        "jobid": rec.job_id,
+        "job": rec.job,
+        "name": rec.name,
+        "type": rec.type,
+        "level": rec.level,
+        "client": rec.client or "",
+        "fileset": rec.fileset or "",
+        "pool": rec.pool or "",
+        "storage": rec.storage or "",
+        "jobstatus": rec.status,
+        "schedtime": _when(rec.sched_time),
+        "starttime": _when(rec.start_time),
+        "endtime": _when(rec.end_time),
+        "jobfiles": rec.files,
+        "jobbytes": rec.bytes,
+        "joberrors": rec.errors,
+        "volsessionid": rec.vol_session_id,
+        "volsessiontime": rec.vol_session_time,
+        "priorjobid": rec.prior_job_id,
+        "errors": rec.error_text or "",
+    }
+
+
+async def list_cmd(s: ConsoleSession, args: Args) -> bool:
+    return await _list(s, args, long=False)
+
+
+async def llist_cmd(s: ConsoleSession, args: Args) -> bool:
+    return await _list(s, args, long=True)
+
+
+# ---------------------------------------------------------------------- cancel
+
+
+async def cancel(s: ConsoleSession, args: Args) -> bool:
+    rt = s.rt
+    job: JobControl | None = None
+    value = args.value("jobid")
+    if value is not None and value.strip().isdigit():
+        job = rt.jobs.get(int(value))
+    name = args.value("job", "jobname", "ujobid")
+    if name is not None:
+        job = next((j for j in rt.jobs.running.values() if j.job == name or j.name == name), None)
+    if job is None:
+        await s.out.error(f"Warning Job {value or name or ''} is not running.\n")
+        return True
+    if not s.allowed("job", job.name):
+        await s.out.error("Job not found.\n")
+        return False
+    log.info("job.cancel_requested", jobid=job.job_id, console=s.name)
+    job.canceled = True
+    if job.start_time is not None:
+        stores = [st for st in (job.storage_res, job.read_storage_res) if st is not None]
+        for store in stores:
+            for line in await cancel_on_storage(rt, store, job.job):
+                await s.out.text(line if line.endswith("\n") else line + "\n")
+        if job.client_res is not None:
+            for line in await cancel_on_client(rt, job.client_res, job.job):
+                await s.out.text(line if line.endswith("\n") else line + "\n")
+    rt.jobs.cancel(job.job_id)
+    await s.out.text(f"JobId {job.job_id}, Job {job.job} marked to be canceled.\n")
+    s.out.set("cancel", {"jobid": job.job_id, "job": job.job})
+    return True
