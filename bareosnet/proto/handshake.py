@@ -377,10 +377,14 @@ class AcceptPlan:
 
     spec: ConnectionSpec
     key: bytes = attrs.field(repr=False)
-    policy: int  # configured policy for this peer: our ssl= value and the cleartext check
+    policy: int  # our ssl= value: the TLS resource used for this connection
     own_name: str  # our resource name (qualified for the challenge by the machine)
     # Success packets (payloads) given the encryption text, e.g. " Encryption: None".
     success: Callable[[str], list[bytes]] | None = None
+    # The configured policy for this peer that decides whether a cleartext Hello may
+    # proceed; None = ``policy``.  Job connections differ: Bareos checks the job's
+    # ssl policy there but advertises its own resource's policy in the challenge.
+    cleartext_policy: int | None = None
 
 
 @attrs.frozen
@@ -475,14 +479,13 @@ class AcceptorHandshake(_Machine):
                 AuthError(decision.reason, decision.cause), send=decision.send, delay=decision.delay
             )
         self._plan = decision
-        if not self.tls_first and self.persona.has_tls_psk and not cleartext_allowed(
-            hello, decision.policy
-        ):
+        gate = decision.policy if decision.cleartext_policy is None else decision.cleartext_policy
+        if not self.tls_first and self.persona.has_tls_psk and not cleartext_allowed(hello, gate):
             return self._fail(
                 AuthError(
                     f"cleartext Hello from {hello.name!r} refused: TLS is "
-                    f"{'required' if decision.policy == TlsPolicy.REQUIRED else 'enabled'} "
-                    "for this peer (ssl policy %d)" % decision.policy,
+                    f"{'required' if gate == TlsPolicy.REQUIRED else 'enabled'} "
+                    f"for this peer (ssl policy {gate})",
                     "tls-required",
                 ),
                 send=_TERMINATE,

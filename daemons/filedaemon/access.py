@@ -25,6 +25,9 @@ log = structlog.get_logger("bareos.fd.access")
 
 def make_resolver(cfg: Any, jobs: JobRegistry) -> Resolver:
     own_name: str = cfg.own().name
+    # Our ssl= in a job connection's challenge comes from our own resource (Bareos
+    # passes it as the TLS resource of the job's inbound authentication).
+    own_policy: int = cfg.own().tls.policy
 
     def resolve(hello: HelloInfo) -> AcceptPlan | Refusal:
         match hello.kind:
@@ -51,7 +54,8 @@ def make_resolver(cfg: Any, jobs: JobRegistry) -> Resolver:
                 return AcceptPlan(
                     spec=connection_spec("7"),
                     key=key,
-                    policy=auth.tls_policy,
+                    policy=own_policy,
+                    cleartext_policy=auth.tls_policy,
                     own_name=own_name,
                 )
             case _:

@@ -455,7 +455,6 @@ async def storage_cmd(s: DirectorSession, text: str) -> bool:
                 tls=own.tls,
                 persona=daemon.options.persona,
                 tls_first=tls_first,
-                require_psk=tls_first,
                 timeout=daemon.options.handshake_timeout,
                 connect_timeout=min(15.0, max(1.0, deadline - trio.current_time())),
                 heartbeat_interval=int(own.get("HeartbeatInterval") or 0),

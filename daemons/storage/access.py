@@ -22,6 +22,9 @@ from daemons.storage.jobs import JobRegistry
 
 def make_resolver(cfg: Any, jobs: JobRegistry) -> Resolver:
     own_name: str = cfg.own().name
+    # Our ssl= in a job connection's challenge comes from our own resource (Bareos
+    # passes it as the TLS resource of the job's inbound authentication).
+    own_policy: int = cfg.own().tls.policy
 
     def resolve(hello: HelloInfo) -> AcceptPlan | Refusal:
         match hello.kind:
@@ -59,7 +62,8 @@ def make_resolver(cfg: Any, jobs: JobRegistry) -> Resolver:
                 return AcceptPlan(
                     spec=connection_spec(row),
                     key=auth.key,
-                    policy=auth.tls_policy,
+                    policy=own_policy,
+                    cleartext_policy=auth.tls_policy,
                     own_name=own_name,
                 )
             case _:

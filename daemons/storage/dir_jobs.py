@@ -253,7 +253,7 @@ async def _connect_retrying(s: DirectorSession, row: str, *, host: str, port: in
             return await open_connection(
                 row, host=host, port=port, hello_name=hello_name, own_name=daemon.name,
                 key=key, tls=daemon.own.tls, persona=daemon.options.persona,
-                tls_first=ssl == TlsPolicy.AUTO, require_psk=ssl == TlsPolicy.AUTO,
+                tls_first=ssl == TlsPolicy.AUTO,
                 timeout=daemon.options.handshake_timeout, connect_timeout=max(0.1, left),
                 heartbeat_interval=int(daemon.own.get("HeartbeatInterval") or 0),
             )  # fmt: skip

@@ -137,17 +137,9 @@ class Lab:
             stop_all(procs)
 
 
-# TLS 1.3 suites a legacy PSK can use: with these only, an acceptor that has a certificate
-# still takes the job's PSK (reference section 14).
-PSK_SUITES = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"
-
-
-def _tls(mode: str, leaf: Any | None, ca: str | None, *, keep_psk: bool) -> dict[str, Any]:
+def _tls(mode: str, leaf: Any | None, ca: str | None) -> dict[str, Any]:
     if mode == "cert" and leaf is not None:
-        out = {"TLS Certificate": leaf.cert, "TLS Key": leaf.key, "TLS CA Certificate File": ca}
-        if keep_psk:
-            out["TLS Cipher Suites"] = PSK_SUITES
-        return out
+        return {"TLS Certificate": leaf.cert, "TLS Key": leaf.key, "TLS CA Certificate File": ca}
     return {}
 
 
@@ -157,10 +149,10 @@ def build_lab(tmp: Path, *, mode: str = "psk", persona: str = "26", big: bool = 
     """Config trees for one Director, one FD (``persona``) and one (two for ``copy``) SDs.
 
     ``mode``: ``psk`` (Bareos defaults: TLS-PSK everywhere), ``cert`` (the FD and SD have
-    certificates; the Director's connection 3 to the FD is a certificate session, while the
-    acceptor of the data connection -- the SD, or the FD of a ``passive`` client -- keeps
-    the job's TLS-PSK by offering only SHA-256 suites, because the FD/SD emulators insist on
-    PSK for ``ssl=4`` data connections) or ``clear-fd`` (used
+    certificates: as in Bareos, every connection whose acceptor has one -- the Director's
+    connection 3 to the FD, and the data connection 6 or 7 -- becomes a certificate session
+    although the connector offers the PSK; CRAM keyed by the session key still
+    authenticates the job) or ``clear-fd`` (used
     with persona 17.2: the FD has no TLS; the Director's Client and Storage resources say
     ``TLS Require = no`` so it probes and falls back, and passes the policy as ``ssl=``).
     """
@@ -225,7 +217,7 @@ def build_lab(tmp: Path, *, mode: str = "psk", persona: str = "26", big: bool = 
 
     fd_own: dict[str, Any] = {"Name": "bareos-fd", "FD Port": fp, "FD Address": Bare("127.0.0.1"),
                               "Working Directory": str(tmp / "fdwork"),
-                              **_tls(mode, fd_leaf, ca, keep_psk=passive)}  # fmt: skip
+                              **_tls(mode, fd_leaf, ca)}  # fmt: skip
     (tmp / "fdwork").mkdir()
     if fd_bandwidth:
         fd_own["Maximum Bandwidth Per Job"] = fd_bandwidth
@@ -237,8 +229,9 @@ def build_lab(tmp: Path, *, mode: str = "psk", persona: str = "26", big: bool = 
         ("Client", fd_own), ("Director", fd_director),
         ("Messages", {"Name": "Standard", "Director": Bare("bareos-dir = all, !skipped, !restored")}),
     ])  # fmt: skip
-    # The SD emulator takes its own resource's policy for a job's cleartext Hello (Bareos
-    # takes the job's, None on the SD): an SD for a 17.2 FD says TLS Enable = no.
+    # A job's cleartext Hello passes the SD's gate (the job's policy is None), but the SD's
+    # challenge carries its own Storage resource's policy, as in Bareos: ssl=2 against a
+    # 17.2 FD's ssl=0 would be a deny, so an SD serving a 17.2 FD does not require TLS.
     sd_own_tls = {"TLS Enable": False, "TLS Require": False} if mode == "clear-fd" else {}
     for i, sp in enumerate(sps):
         volumes = tmp / f"volumes{i}"
@@ -247,7 +240,7 @@ def build_lab(tmp: Path, *, mode: str = "psk", persona: str = "26", big: bool = 
         write_config(tmp / f"sd{i}", "bareos-sd.d", [
             ("Storage", {"Name": f"bareos-sd{i}", "SD Port": sp, "SD Address": Bare("127.0.0.1"),
                          "Working Directory": str(tmp / f"sdwork{i}"), **sd_own_tls,
-                         **_tls(mode, sd_leaves[i], ca, keep_psk=True)}),
+                         **_tls(mode, sd_leaves[i], ca)}),
             ("Director", {"Name": "bareos-dir", "Password": SD_SECRET}),
             ("Device", {"Name": "FileStorage", "Media Type": "File",
                         "Archive Device": str(volumes), "Label Media": True,
@@ -348,7 +341,12 @@ def test_backup_and_restore(tmp_path: Path, mode: str, persona: str, passive: bo
                 assert e["mode"] == "cleartext-first" and e["tls_version"] is None, e
             else:
                 assert e["mode"] == "tls-first" and e["tls_version"] == "TLSv1.3", e
-                assert e["psk_used"] is True, e  # the job's session key (see build_lab for cert)
+                # PSK = the job's session key; with certificates the acceptor's wins.
+                assert e["psk_used"] is (mode != "cert"), e
+        if mode == "cert":
+            assert connector["peer_cn"] == ("bareos-fd" if passive else "bareos-sd0"), connector
+        elif persona != "17.2":
+            for e in (acceptor, connector):
                 assert e["psk_identity"] == "R_JOB\\x1e" + run_job, e
     if mode == "cert" and not passive:
         # The Director's connection to the FD is a certificate session (no PSK).

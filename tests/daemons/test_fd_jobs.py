@@ -194,7 +194,10 @@ async def passive_backup(port: int, daemon: FileDaemon, sd: MemorySD, src: Path,
 
 async def test_passive_tls_psk_and_cleartext(tmp_path: Path) -> None:
     src = make_tree(tmp_path / "src")
-    async with running_fd(fd_config(client_extra="TLS Enable = yes")) as (daemon, port):
+    # TLS Require = no: in the cleartext half the FD's challenge carries its own Client
+    # resource's policy (as Bareos's FD does), and 0 vs 2 would be a policy deny.
+    cfg = fd_config(client_extra="TLS Enable = yes; TLS Require = no")
+    async with running_fd(cfg) as (daemon, port):
         sd = MemorySD(KEY.encode(), JOB, tls=TlsSettings(), policy=2)
         with capture_logs() as logs:
             out = await passive_backup(port, daemon, sd, src, ssl=4, tls_first=True)

@@ -1,3 +1,4 @@
+
 """In-process tests of the Storage daemon's parts: texts, resolver, job registry."""
 
 from __future__ import annotations
@@ -5,10 +6,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 import trio
 import trio.testing
 
 from bareosnet.config import parse_string
+from bareosnet.errors import BareosError
 from bareosnet.net.handshake import accept, handshake_as_connector
 from bareosnet.proto import cram
 from bareosnet.proto.connections import spec as connection_spec
@@ -30,8 +33,8 @@ Device { Name = FileStorage; Media Type = File; Archive Device = /srv/bareos-lab
 """
 
 
-def daemon() -> StorageDaemon:
-    return StorageDaemon(parse_string(CONFIG, daemon="sd"), SdOptions(failure_delay=0))
+def daemon(config: str = CONFIG) -> StorageDaemon:
+    return StorageDaemon(parse_string(config, daemon="sd"), SdOptions(failure_delay=0))
 
 
 def test_status_text_matches_the_lab_transcript_with_a_terminated_job() -> None:
@@ -119,8 +122,12 @@ def test_resolver_and_job_registry() -> None:
 
 
 async def test_file_daemon_job_connection_cleartext() -> None:
-    """Row 6 in cleartext (ssl=0 job): CRAM keyed by the session key, no success line."""
-    sd = daemon()
+    """Row 6 in cleartext (ssl=0 job): CRAM keyed by the session key, no success line.
+
+    The SD's challenge carries its own Storage resource's policy (as Bareos's does), so
+    a cleartext FD (ssl=0) needs that resource not to require TLS.
+    """
+    sd = daemon(CONFIG.replace("SD Port = 9103", "SD Port = 9103; TLS Require = no"))
     job = "backup.2026-11-27_01.12.00_07"
     sd.jobs.authorize(JobAuthorization(job, b"OJFAAMKEFKLCBOAHFGCNAOMIEJEIBFLB", job_id=7))
     settings = sd._acceptor_settings(sd.config)
@@ -138,3 +145,29 @@ async def test_file_daemon_job_connection_cleartext() -> None:
                                      tls_first=False, tls_settings=CLEARTEXT, psk=None)  # fmt: skip
     _, info = out["sd"]
     assert info.connection == "6" and info.peer_name == job and info.tls_version is None
+
+
+async def test_cleartext_fd_denied_when_own_storage_requires_tls() -> None:
+    """Bareos's rule: the job allows cleartext (policy 0) but our ssl=2 vs the FD's 0 is a deny."""
+    sd = daemon()
+    job = "backup.2026-11-27_01.12.00_08"
+    key = b"OJFAAMKEFKLCBOAHFGCNAOMIEJEIBFLC"
+    sd.jobs.authorize(JobAuthorization(job, key, job_id=8))
+    settings = sd._acceptor_settings(sd.config)
+    a, b = trio.testing.memory_stream_pair()
+    errors: list[BaseException] = []
+
+    async def sd_side() -> None:
+        try:
+            await accept(b, settings, peer_address="fd")
+        except BareosError as exc:
+            errors.append(exc)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(sd_side)
+        config = ConnectorConfig(spec=connection_spec("6"), hello_name=job, own_name="bareos-fd", key=key)
+        with pytest.raises(BareosError) as info:
+            await handshake_as_connector(a, config, peer_address="sd", peer_host=None,
+                                         tls_first=False, tls_settings=CLEARTEXT, psk=None)  # fmt: skip
+    assert info.value.cause == "policy-deny"  # type: ignore[attr-defined]
+    assert errors and errors[0].cause == "policy-deny"  # type: ignore[attr-defined]
