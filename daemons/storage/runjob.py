@@ -131,10 +131,15 @@ async def _start_lines(daemon: StorageDaemon, job: SdJob, link: DirectorLink) ->
     await link.send(f"3010 Job {job.job} start\n")
     job.started = time.time()
     await link.send_status(JS_RUNNING)
+    await _flush_queued(job, link)
+    daemon.publish(job)
+
+
+async def _flush_queued(job: SdJob, link: DirectorLink) -> None:
+    """Send the messages queued before the job ran (e.g. "Connected ... encryption: ...")."""
     queued, job.queued = job.queued, []
     for mtype, text in queued:
         await link.jmsg(mtype, text)  # type: ignore[arg-type]
-    daemon.publish(job)
 
 
 async def _version_line(daemon: StorageDaemon, link: DirectorLink) -> None:
@@ -198,6 +203,7 @@ async def _mac_flow(daemon: StorageDaemon, job: SdJob, link: DirectorLink) -> No
         return
     ok = True
     await link.send_status(JS_RUNNING)
+    await _flush_queued(job, link)
     job.started = time.time()
     daemon.publish(job)
     try:

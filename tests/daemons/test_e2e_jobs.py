@@ -407,6 +407,7 @@ def test_copy_to_a_second_storage_daemon_and_restore_the_copy(tmp_path: Path) ->
         assert f"  Prev Backup JobId:      {backup_id}\n" in msgs
         assert "  Volume name(s):         Copy-0001\n" in msgs, msgs
         assert "  Director -> writing Storage daemon (5):  Handshake: Immediate TLS, " in msgs
+        assert "  Storage daemon -> Storage daemon (8):  Handshake: Immediate TLS, Encryption: " in msgs, msgs
         llist = c.call(f"llist jobid={new_id}").decode()
         assert re.search(r"type: C\n", llist) and f"priorjobid: {backup_id}\n" in llist, llist
         # Nothing left to copy: a second run selects nothing.
