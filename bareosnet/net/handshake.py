@@ -156,6 +156,26 @@ def _ssl_object(tls: trio.SSLStream[trio.abc.Stream]) -> ssl.SSLObject:
 # ---------------------------------------------------------------- connector
 
 
+async def open_tcp(
+    host: str, port: int, *, connect_timeout: float = 15.0, heartbeat_interval: int = 0
+) -> trio.SocketStream:
+    """TCP connect with a timeout; errors become PeerClosedError / HandshakeTimeoutError.
+
+    ``heartbeat_interval`` (Bareos's Heartbeat Interval, 0 = off) becomes TCP
+    keep-alive on the socket, as Bareos does for outgoing connections.
+    """
+    try:
+        with trio.fail_after(connect_timeout):
+            tcp = await trio.open_tcp_stream(host, port)
+    except trio.TooSlowError:
+        raise HandshakeTimeoutError(f"connect to {host}:{port} timed out") from None
+    except OSError as exc:
+        raise PeerClosedError(f"cannot connect to {host}:{port}: {exc.strerror or exc}") from None
+    if heartbeat_interval > 0:
+        _set_keepalive(tcp, heartbeat_interval)
+    return tcp
+
+
 async def connect(
     host: str,
     port: int,
@@ -170,20 +190,10 @@ async def connect(
     require_psk: bool = False,
     heartbeat_interval: int = 0,
 ) -> tuple[BareosStream, ConnectionInfo]:
-    """Open a connection of row ``config.spec`` and authenticate; raises on failure.
-
-    ``heartbeat_interval`` (Bareos's Heartbeat Interval, 0 = off) becomes TCP
-    keep-alive on the socket, as Bareos does for outgoing connections.
-    """
-    try:
-        with trio.fail_after(connect_timeout):
-            tcp = await trio.open_tcp_stream(host, port)
-    except trio.TooSlowError:
-        raise HandshakeTimeoutError(f"connect to {host}:{port} timed out") from None
-    except OSError as exc:
-        raise PeerClosedError(f"cannot connect to {host}:{port}: {exc.strerror or exc}") from None
-    if heartbeat_interval > 0:
-        _set_keepalive(tcp, heartbeat_interval)
+    """Open a connection of row ``config.spec`` and authenticate; raises on failure."""
+    tcp = await open_tcp(
+        host, port, connect_timeout=connect_timeout, heartbeat_interval=heartbeat_interval
+    )
     return await handshake_as_connector(
         tcp,
         config,

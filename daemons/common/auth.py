@@ -17,8 +17,8 @@ from bareosnet.net.handshake import (
     AcceptorSettings,
     ConnectionInfo,
     Resolver,
-    connect,
     handshake_as_connector,
+    open_tcp,
 )
 from bareosnet.net.stream import BareosStream
 from bareosnet.proto.connections import spec as connection_spec
@@ -151,22 +151,14 @@ async def open_connection(
     heartbeat_interval: int = 0,
 ) -> tuple[BareosStream, ConnectionInfo]:
     """Connect as the connector of ``row`` and authenticate."""
-    config, first, psk = _connector(
-        row, hello_name=hello_name, own_name=own_name, key=key, tls=tls, persona=persona,
-        tls_first=tls_first, policy=policy, version=version,
-    )  # fmt: skip
-    return await connect(
-        host,
-        port,
-        config,
-        tls_first=first,
-        tls_settings=tls,
-        psk=psk,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        require_psk=require_psk,
-        heartbeat_interval=heartbeat_interval,
+    tcp = await open_tcp(
+        host, port, connect_timeout=connect_timeout, heartbeat_interval=heartbeat_interval
     )
+    return await authenticate(
+        tcp, row, host=host, port=port, hello_name=hello_name, own_name=own_name, key=key,
+        tls=tls, persona=persona, tls_first=tls_first, policy=policy, version=version,
+        timeout=timeout, require_psk=require_psk,
+    )  # fmt: skip
 
 
 async def sleep_then_close(stream: BareosStream, seconds: float) -> None:
