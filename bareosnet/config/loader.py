@@ -3,10 +3,11 @@
 ``-c`` resolution follows Bareos's ``FindConfigPath``: a file is used as is;
 for a directory ``DIR`` the program's main file ``DIR/<name>.conf`` is used if
 it exists, otherwise every ``DIR/<name>.d/*/*.conf``.  That pattern is handed
-to the scanner like an ``@include`` glob: the files are read in sorted order,
-or - with ``include_order="bareos"`` - in the reverse sorted order real Bareos
-reads them in (see :mod:`bareosnet.config.lexer`).  ``cfg.resources`` keeps
-the reading order.
+to the scanner like an ``@include`` glob: by default the files are read in the
+reverse sorted order real Bareos reads them in (its scanner pushes every match
+on a stack; see :mod:`bareosnet.config.lexer`), so resource order -- e.g. what
+``.clients`` lists -- is the real Director's; ``include_order="sorted"`` reads
+them in sorted order.  ``cfg.resources`` keeps the reading order.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def load_config(
     daemon: str = "dir",
     persona: str = "26",
     *,
-    include_order: str = "sorted",
+    include_order: str = "bareos",
 ) -> Config:
     """Load the configuration of ``daemon`` ("dir", "sd", "fd", "console", "tray-monitor")."""
     _check_persona(persona)
@@ -86,7 +87,7 @@ def parse_string(
     filename: str = "<string>",
     persona: str = "26",
     *,
-    include_order: str = "sorted",
+    include_order: str = "bareos",
 ) -> Config:
     """Parse configuration text (``@include`` lines still read files)."""
     _check_persona(persona)

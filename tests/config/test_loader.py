@@ -40,7 +40,7 @@ def dir_tree(root: Path) -> Path:
 
 
 def test_dir_uses_include_directory(tmp_path: Path) -> None:
-    cfg = load_config(dir_tree(tmp_path), daemon="dir")
+    cfg = load_config(dir_tree(tmp_path), daemon="dir", include_order="sorted")
     assert cfg.source == f"{tmp_path}/bareos-dir.d/*/*.conf"
     assert [(r.type, r.name) for r in cfg.resources] == [
         ("Client", "bareos-fd-passive"),
@@ -64,8 +64,9 @@ def test_dir_uses_include_directory(tmp_path: Path) -> None:
 
 def test_dir_tree_in_real_bareos_order(tmp_path: Path) -> None:
     # Bareos reads the matches of bareos-dir.d/*/*.conf from its include stack,
-    # i.e. in reverse sorted order; a real Director lists its clients that way.
-    cfg = load_config(dir_tree(tmp_path), daemon="dir", include_order="bareos")
+    # i.e. in reverse sorted order; a real Director lists its clients that way
+    # (stream00: bareos-fd before bareos-fd-passive).  This is the default.
+    cfg = load_config(dir_tree(tmp_path), daemon="dir")
     assert [(r.type, r.name) for r in cfg.resources] == [
         ("Director", "bareos-dir"),
         ("Console", "admin"),
@@ -88,7 +89,9 @@ def test_file_argument_and_main_file_with_includes(tmp_path: Path) -> None:
     main.write_text(f"# my own layout\n@{tmp_path}/bareos-dir.d/client/*.conf\n")
     cfg = load_config(main, daemon="dir")
     assert cfg.source == str(main)
-    assert [r.name for r in cfg.resources] == ["bareos-fd-passive", "bareos-fd"]
+    assert [r.name for r in cfg.resources] == ["bareos-fd", "bareos-fd-passive"]
+    sorted_cfg = load_config(main, daemon="dir", include_order="sorted")
+    assert [r.name for r in sorted_cfg.resources] == ["bareos-fd-passive", "bareos-fd"]
 
 
 @pytest.mark.parametrize(
