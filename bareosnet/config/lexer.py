@@ -18,11 +18,11 @@ what a configuration *means*:
 * ``@path`` / ``@"path"`` splices another file into the token stream; a glob
   pattern is expanded (a wildcard matching nothing is ignored); relative paths
   are relative to the process's working directory, as for Bareos's ``glob()``;
-* the files a glob matches are read in sorted order by default
-  (``include_order="sorted"``).  Real Bareos pushes every match on its include
-  stack and so reads them in *reverse* sorted order (``lex_open_file``); pass
-  ``include_order="bareos"`` for that (it decides e.g. the order in which a
-  Director lists its clients);
+* real Bareos pushes every match of a glob on its include stack and so reads
+  them in *reverse* sorted order; ``include_order="bareos"`` does the same (it
+  decides e.g. the order in which a Director lists its clients) and is what
+  ``load_config`` uses by default; ``include_order="sorted"`` reads them in
+  sorted order;
 * ``@|command`` would run a command in Bareos - we refuse it.
 
 The parser drives the scanner the way Bareos's store routines do: it asks for
