@@ -29,6 +29,7 @@ from bareosnet.proto.hello import Persona
 from daemons.common.access import JobKeys, key_table
 from daemons.common.auth import acceptor_settings
 from daemons.common.commands import RecentJobs
+from daemons.common.server import ConnectionLimits
 
 DEFAULT_IDLE_TIMEOUT = 1800.0
 DEFAULT_FAILURE_DELAY = 5.0  # Bareos's sleep after a refused authentication
@@ -137,6 +138,16 @@ class ListeningDaemon[O: DaemonOptions](ABC):
         except BareosError:
             return  # logged as handshake.failed by the transport
         await self.serve_accepted(bstream, info)
+
+    def connection_limits(self) -> ConnectionLimits:
+        """Bareos refuses connections beyond the own resource's Maximum Concurrent Jobs."""
+        return ConnectionLimits(
+            total=int(self.own.get("MaximumConcurrentJobs") or 1000),
+            refusal=self.limit_refusal,
+        )
+
+    # What a peer refused for too many connections gets (FD: nothing, SD: TERMINATE).
+    limit_refusal: ClassVar[bytes] = b""
 
     # -- the rest of the server protocol
     def reload(self) -> None:

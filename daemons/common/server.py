@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import itertools
 import signal
+from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
+import attrs
 import structlog
 import trio
 
@@ -20,6 +22,20 @@ from bareosnet.errors import BareosError
 
 log = structlog.get_logger("daemon")
 _ids = itertools.count(1)
+
+
+@attrs.frozen
+class ConnectionLimits:
+    """How many connections a daemon serves at once, and what a refused peer gets.
+
+    Bareos's File and Storage daemons refuse new connections once their jobs and
+    control sessions reach ``Maximum Concurrent Jobs`` (the FD without a word, the
+    SD with BNET_TERMINATE); ``per_peer`` keeps one noisy address from taking them all.
+    """
+
+    total: int | None = None
+    per_peer: int | None = 100
+    refusal: bytes = b""
 
 
 class Daemon(Protocol):
@@ -62,7 +78,50 @@ async def _handle(daemon: Daemon, stream: trio.SocketStream) -> None:
             log.debug("connection.closed")
 
 
-async def _accept_loop(listener: trio.SocketListener, daemon: Daemon, nursery: trio.Nursery) -> None:
+class _Admission:
+    """Counts live connections, in total and per peer address."""
+
+    def __init__(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        self.total = 0
+        self.per_peer: Counter[str] = Counter()
+
+    def limits(self) -> ConnectionLimits:
+        get = getattr(self.daemon, "connection_limits", None)
+        return get() if get is not None else ConnectionLimits()
+
+    def refusal_reason(self, host: str, limits: ConnectionLimits) -> str | None:
+        if limits.total is not None and self.total >= limits.total:
+            return f"{self.total} connections already (limit {limits.total})"
+        if limits.per_peer is not None and self.per_peer[host] >= limits.per_peer:
+            return f"{self.per_peer[host]} connections from {host} already (limit {limits.per_peer})"
+        return None
+
+
+async def _refuse(stream: trio.SocketStream, data: bytes) -> None:
+    with trio.move_on_after(2):
+        try:
+            if data:
+                await stream.send_all(data)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+            pass
+    await trio.aclose_forcefully(stream)
+
+
+async def _admitted(daemon: Daemon, stream: trio.SocketStream, admission: _Admission, host: str) -> None:
+    admission.total += 1
+    admission.per_peer[host] += 1
+    try:
+        await _handle(daemon, stream)
+    finally:
+        admission.total -= 1
+        admission.per_peer[host] -= 1
+        if not admission.per_peer[host]:
+            del admission.per_peer[host]
+
+
+async def _accept_loop(listener: trio.SocketListener, daemon: Daemon, nursery: trio.Nursery,
+                       admission: _Admission) -> None:  # fmt: skip
     async with listener:
         while True:
             try:
@@ -71,7 +130,17 @@ async def _accept_loop(listener: trio.SocketListener, daemon: Daemon, nursery: t
                 log.warning("accept.failed", error=str(exc))
                 await trio.sleep(0.1)
                 continue
-            nursery.start_soon(_handle, daemon, stream)
+            try:
+                host = str(stream.socket.getpeername()[0])
+            except OSError:
+                host = "?"
+            limits = admission.limits()
+            reason = admission.refusal_reason(host, limits)
+            if reason is not None:
+                log.warning("connection.refused", peer=host, reason=reason)
+                nursery.start_soon(_refuse, stream, limits.refusal)
+                continue
+            nursery.start_soon(_admitted, daemon, stream, admission, host)
 
 
 async def _signals(daemon: Daemon, cancel_scope: trio.CancelScope) -> None:
@@ -102,8 +171,9 @@ async def serve(
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_signals, daemon, nursery.cancel_scope)
+            admission = _Admission(daemon)
             for listener in listeners:
-                nursery.start_soon(_accept_loop, listener, daemon, nursery)
+                nursery.start_soon(_accept_loop, listener, daemon, nursery, admission)
             nursery.start_soon(daemon.run_background, nursery)
             task_status.started(ports)
     finally:

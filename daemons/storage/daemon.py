@@ -15,6 +15,8 @@ import structlog
 
 from bareosnet.net.handshake import ConnectionInfo, Resolver
 from bareosnet.net.stream import BareosStream
+from bareosnet.proto.framing import encode_signal
+from bareosnet.proto.signals import Signal
 from daemons.common.commands import CommandTable, JobResult
 from daemons.common.daemon_base import DaemonOptions, ListeningDaemon
 from daemons.storage.access import make_resolver
@@ -39,6 +41,7 @@ class SdOptions(DaemonOptions):
 class StorageDaemon(ListeningDaemon[SdOptions]):
     daemon_name = "bareos-sd-emu"
     log = log
+    limit_refusal = encode_signal(Signal.TERMINATE)  # the SD says so; the FD just closes
 
     def __init__(self, config: Any, options: SdOptions, *, loader: Any = None, debug: int = 0):
         super().__init__(config, options, loader=loader, debug=debug)
