@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import signal
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
 import attrs
@@ -143,19 +143,18 @@ async def _accept_loop(listener: trio.SocketListener, daemon: Daemon, nursery: t
             nursery.start_soon(_admitted, daemon, stream, admission, host)
 
 
-async def _signals(daemon: Daemon, cancel_scope: trio.CancelScope) -> None:
-    with trio.open_signal_receiver(signal.SIGHUP, signal.SIGTERM, signal.SIGINT) as signals:
-        async for signum in signals:
-            if signum == signal.SIGHUP:
-                log.info("reload.requested")
-                try:
-                    daemon.reload()
-                except Exception as exc:  # a bad config keeps the old one
-                    log.error("reload.failed", reason=str(exc))
-            else:
-                log.info("daemon.stopping", signal=signal.Signals(signum).name)
-                cancel_scope.cancel()
-                return
+async def _signals(daemon: Daemon, cancel_scope: trio.CancelScope, signals: AsyncIterator[int]) -> None:
+    async for signum in signals:
+        if signum == signal.SIGHUP:
+            log.info("reload.requested")
+            try:
+                daemon.reload()
+            except Exception as exc:  # a bad config keeps the old one
+                log.error("reload.failed", reason=str(exc))
+        else:
+            log.info("daemon.stopping", signal=signal.Signals(signum).name)
+            cancel_scope.cancel()
+            return
 
 
 async def serve(
@@ -166,11 +165,25 @@ async def serve(
     for host, port in daemon.listen_addresses():
         listeners += await trio.open_tcp_listeners(port, host=host)
     ports = [lst.socket.getsockname()[1] for lst in listeners]
-    log.info("daemon.listening", daemon=daemon.daemon_name, addresses=[
-        f"{lst.socket.getsockname()[0]}:{lst.socket.getsockname()[1]}" for lst in listeners])  # fmt: skip
+    # The receiver is installed before we announce that we listen (whoever waits for that
+    # line may signal us at once) and stays until serve() returns: a second SIGTERM during
+    # the shutdown must not fall through to the default action and kill the process.
+    with trio.open_signal_receiver(signal.SIGHUP, signal.SIGTERM, signal.SIGINT) as signals:
+        log.info("daemon.listening", daemon=daemon.daemon_name, addresses=[
+            f"{lst.socket.getsockname()[0]}:{lst.socket.getsockname()[1]}" for lst in listeners])  # fmt: skip
+        await _serve(daemon, listeners, ports, signals, task_status)
+
+
+async def _serve(
+    daemon: Daemon,
+    listeners: list[trio.SocketListener],
+    ports: list[int],
+    signals: AsyncIterator[int],
+    task_status: trio.TaskStatus[list[int]],
+) -> None:
     try:
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(_signals, daemon, nursery.cancel_scope)
+            nursery.start_soon(_signals, daemon, nursery.cancel_scope, signals)
             admission = _Admission(daemon)
             for listener in listeners:
                 nursery.start_soon(_accept_loop, listener, daemon, nursery, admission)
