@@ -11,7 +11,6 @@ daemon reconnects on its own.
 
 from __future__ import annotations
 
-import math
 import time
 
 import attrs
@@ -51,10 +50,16 @@ class PoolEntryInfo:
     protocol_version: int
 
 
+# A parked connection nobody took for this long is closed; the File daemon then
+# reconnects (its back-off loop), so no wait on a silent peer is unbounded.
+MAX_PARKED_SECONDS = 24 * 3600.0
+
+
 class ClientConnectionPool:
-    def __init__(self) -> None:
+    def __init__(self, max_parked: float = MAX_PARKED_SECONDS) -> None:
         self._entries: dict[str, list[PooledConnection]] = {}
         self._added = trio.Event()
+        self.max_parked = max_parked
 
     def waiting(self) -> list[PoolEntryInfo]:
         """Parked connections, oldest first (for ``status director``)."""
@@ -88,7 +93,7 @@ class ClientConnectionPool:
             with trio.CancelScope() as scope:
                 entry._watch = scope
                 try:
-                    frame = await stream.receive_frame(timeout=math.inf)
+                    frame = await stream.receive_frame(timeout=self.max_parked)
                     reason = f"peer sent {type(frame).__name__} while waiting"
                 except BareosError as exc:
                     reason = str(exc)

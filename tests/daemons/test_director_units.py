@@ -226,6 +226,17 @@ async def test_pool_take_release_and_discard() -> None:
         late.release()
 
 
+async def test_pool_drops_a_connection_parked_too_long(autojump_clock: trio.testing.MockClock) -> None:
+    # Every wait is bounded: a connection nobody takes is closed (the FD reconnects).
+    pool = ClientConnectionPool(max_parked=3600)
+    a, fd_side = trio.testing.memory_stream_pair()
+    with trio.fail_after(7200):
+        await pool.park("caller-fd", BareosStream(a), _info(), 54)
+    assert pool.waiting() == []
+    with pytest.raises(BareosError):  # closed from our side
+        await BareosStream(fd_side).receive_frame(timeout=1)
+
+
 # ---------------------------------------------------------------- console framing
 
 
