@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -45,12 +46,21 @@ def build_parser(prog: str, description: str, default_config: str) -> argparse.A
     return p
 
 
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(EXIT_OK)
+
+
 def run_daemon(
     args: argparse.Namespace,
     load: Callable[[argparse.Namespace], Any],
     serve: Callable[[Any, argparse.Namespace], Awaitable[None]],
 ) -> int:
     """Load (and maybe only check) the config, then serve until stopped."""
+    # Outside serve() (before it installs its receiver, and after it restored the previous
+    # handler) SIGTERM/SIGINT mean "exit cleanly" too, instead of the default action that
+    # kills the process: a second SIGTERM that races the end of a shutdown still exits 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_cleanly)
     dlog.configure(args.log_format, args.debug)
     log = structlog.get_logger("daemon")
     try:
@@ -64,7 +74,14 @@ def run_daemon(
     if args.test_config:
         return EXIT_OK
     try:
-        trio.run(serve, config, args)
+        try:
+            trio.run(serve, config, args)
+        finally:
+            # We are exiting: a late SIGTERM must not kill the interpreter while it tears
+            # down (Python resets Python-level handlers to the default at finalization,
+            # but leaves SIG_IGN alone).
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, signal.SIG_IGN)
     except KeyboardInterrupt:
         return EXIT_OK
     except OSError as exc:

@@ -207,7 +207,7 @@ def test_probing_old_and_new_file_daemons(tmp_path: Path) -> None:
         assert PROBING in c.call("status client=new-fd").decode()
         assert not d.events("modes.loaded")
     finally:
-        codes = stop_all([d, old, new, *restarted])
+        codes = stop_all(dict.fromkeys([d, old, new, *restarted]))  # each process once
     assert all(code == 0 for code in codes), codes
 
 

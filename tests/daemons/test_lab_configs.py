@@ -67,3 +67,19 @@ def test_lab_status_and_no_secrets_in_logs(lab):
         assert secret not in text
         assert hashlib.md5(secret.encode()).hexdigest() not in text
     assert not SESSION_KEY.search(text)
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.01, 0.05])
+def test_repeated_sigterm_still_exits_cleanly(lab, gap):
+    # An init system or an impatient admin may signal twice; the second one must not
+    # kill the daemon in the middle of its shutdown (exit code 0, not -15).
+    import signal
+    import time
+
+    _, procs = lab
+    for p in procs:
+        p.signal(signal.SIGTERM)
+        time.sleep(gap)
+        if p.proc.poll() is None:
+            p.signal(signal.SIGTERM)
+    assert [p.proc.wait(10) for p in procs] == [0, 0, 0]
