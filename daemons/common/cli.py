@@ -22,6 +22,7 @@ import trio
 from bareosnet.errors import BareosError, ConfigError
 from bareosnet.proto.hello import Persona
 from daemons.common import logging as dlog
+from daemons.common.server import request_stop
 
 EXIT_OK = 0
 EXIT_CONFIG = 1
@@ -46,8 +47,16 @@ def build_parser(prog: str, description: str, default_config: str) -> argparse.A
     return p
 
 
+_inside_trio = False
+
+
 def _exit_cleanly(signum: int, frame: object) -> None:
-    raise SystemExit(EXIT_OK)
+    """SIGTERM/SIGINT while serve()'s own receiver is not installed."""
+    request_stop()  # serve() stops at once if it had not installed its receiver yet
+    if not _inside_trio:
+        raise SystemExit(EXIT_OK)
+    # Inside trio.run but outside serve()'s receiver: starting up (handled by the
+    # flag) or already stopping; raising here would land in trio's own machinery.
 
 
 def run_daemon(
@@ -73,8 +82,10 @@ def run_daemon(
         return EXIT_CONFIG
     if args.test_config:
         return EXIT_OK
+    global _inside_trio
     try:
         try:
+            _inside_trio = True
             trio.run(serve, config, args)
         finally:
             # We are exiting: a late SIGTERM must not kill the interpreter while it tears

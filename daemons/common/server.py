@@ -22,6 +22,13 @@ from bareosnet.errors import BareosError
 
 log = structlog.get_logger("daemon")
 _ids = itertools.count(1)
+_stop_requested = False
+
+
+def request_stop() -> None:
+    """A stop signal arrived before serve() could receive it itself."""
+    global _stop_requested
+    _stop_requested = True
 
 
 @attrs.frozen
@@ -169,6 +176,11 @@ async def serve(
     # line may signal us at once) and stays until serve() returns: a second SIGTERM during
     # the shutdown must not fall through to the default action and kill the process.
     with trio.open_signal_receiver(signal.SIGHUP, signal.SIGTERM, signal.SIGINT) as signals:
+        if _stop_requested:
+            log.info("daemon.stopping", signal="before start")
+            for listener in listeners:
+                await listener.aclose()
+            return
         log.info("daemon.listening", daemon=daemon.daemon_name, addresses=[
             f"{lst.socket.getsockname()[0]}:{lst.socket.getsockname()[1]}" for lst in listeners])  # fmt: skip
         await _serve(daemon, listeners, ports, signals, task_status)
