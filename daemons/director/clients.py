@@ -29,8 +29,9 @@ from bareosnet.errors import BareosError
 from bareosnet.net.handshake import ConnectionInfo
 from bareosnet.net.stream import BareosStream
 from bareosnet.proto.policy import HandshakeMode
+from daemons.common.auth import authenticate
 from daemons.director.client_pool import LeasedStream
-from daemons.director.outbound import authenticate, tcp_connect
+from daemons.director.outbound import tcp_connect
 
 if TYPE_CHECKING:
     from daemons.director.runtime import DirectorRuntime

@@ -3,7 +3,7 @@
 Bareos retries a refused TCP connect every ``retry_interval`` seconds until
 ``max_retry_time`` has passed (``status client``: 1 s / 15 s, jobs: 10 s /
 ``FD Connect Timeout``; the Storage daemon: 10 s / ``SD Connect Timeout``).
-The handshake itself is the transport's connector (row 3 or 5 of the
+The handshake itself is `daemons.common.auth.authenticate` (row 3 or 5 of the
 connection table); TLS-first or cleartext-first is the caller's choice.
 """
 
@@ -12,12 +12,7 @@ from __future__ import annotations
 import structlog
 import trio
 
-from bareosnet.errors import HandshakeTimeoutError, PeerClosedError
-from bareosnet.net.handshake import ConnectionInfo
-from bareosnet.net.stream import BareosStream
-from bareosnet.proto.hello import Persona
-from bareosnet.tls.settings import TlsSettings
-from daemons.common.auth import authenticate as common_authenticate
+from bareosnet.errors import PeerClosedError
 
 log = structlog.get_logger("bareosnet.director.connect")
 
@@ -48,28 +43,3 @@ async def tcp_connect(
         log.info("connect.retry", peer=what, address=f"{host}:{port}", attempt=attempt,
                  error=error, retry_in=retry_interval)  # fmt: skip
         await trio.sleep(retry_interval)
-
-
-async def authenticate(
-    tcp: trio.abc.Stream,
-    *,
-    row: str,
-    host: str,
-    port: int,
-    hello_name: str,
-    own_name: str,
-    key: bytes,
-    tls: TlsSettings,
-    tls_first: bool,
-    policy: int,
-    persona: Persona,
-    timeout: float = HANDSHAKE_TIMEOUT,
-) -> tuple[BareosStream, ConnectionInfo]:
-    """Run the connector's handshake of ``row`` on an open TCP stream."""
-    try:
-        return await common_authenticate(
-            tcp, row, host=host, port=port, hello_name=hello_name, own_name=own_name, key=key,
-            tls=tls, persona=persona, tls_first=tls_first, policy=policy, timeout=timeout,
-        )  # fmt: skip
-    except trio.TooSlowError:
-        raise HandshakeTimeoutError(f"handshake with {host}:{port} timed out") from None

@@ -9,7 +9,8 @@ import structlog
 from bareosnet.errors import BareosError
 from bareosnet.net.handshake import ConnectionInfo
 from bareosnet.net.stream import BareosStream
-from daemons.director.outbound import authenticate, tcp_connect
+from daemons.common.auth import authenticate
+from daemons.director.outbound import tcp_connect
 
 if TYPE_CHECKING:
     from daemons.director.runtime import DirectorRuntime
