@@ -122,6 +122,8 @@ async def _tls_wrap(
     try:
         with trio.fail_after(timeout):
             await tls.do_handshake()
+            if server_side:
+                await _send_session_tickets_now(tls, transport)
     except trio.TooSlowError:
         await trio.aclose_forcefully(tls)
         raise HandshakeTimeoutError(f"TLS handshake did not finish within {timeout:g} s") from None
@@ -131,6 +133,27 @@ async def _tls_wrap(
         cause = exc.__cause__ if exc.__cause__ is not None else exc
         raise classify_ssl_error(cause, server_side=server_side, psk_identity=psk_identity) from None
     return tls
+
+
+async def _send_session_tickets_now(
+    tls: trio.SSLStream[trio.abc.Stream], transport: trio.abc.Stream
+) -> None:
+    """Send the TLS 1.3 session tickets with the handshake, as OpenSSL servers do.
+
+    trio holds a TLS 1.3 server's tickets back until the first application
+    write (python-trio/trio#819).  A Bareos server speaks second, so that
+    leaves the client's Finished unanswered: the client's Hello then waits in
+    its Nagle buffer for our delayed ACK, about 40 ms per login for every peer
+    without TCP_NODELAY (real Directors, consoles, python-bareos).  Real
+    daemons send the tickets at once, their segment carries the ACK, and the
+    Hello follows at once; so do we.  The held bytes live in a private trio
+    attribute, read defensively: without it we are merely slower, not wrong.
+    """
+    pending = getattr(tls, "_delayed_outgoing", None)
+    if not pending:
+        return
+    tls._delayed_outgoing = None  # type: ignore[attr-defined]
+    await transport.send_all(pending)
 
 
 async def _flush_alert(tls: trio.SSLStream[trio.abc.Stream], transport: trio.abc.Stream) -> None:

@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks that need a peer behaving like a real Bareos client."""
