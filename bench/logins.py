@@ -57,7 +57,9 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) 
     raise SystemExit(f"port {port} never opened")
 
 
-def _start(script: str, conf_dir: str, directive: str, tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+def _start(
+    script: str, conf_dir: str, directive: str, tmp: Path
+) -> tuple[subprocess.Popen[bytes], int]:
     """Copy configs/<conf_dir> to tmp, move its port to a free one, start the daemon."""
     dst = tmp / conf_dir
     shutil.copytree(REPO / "configs" / conf_dir, dst)
@@ -121,7 +123,9 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--tls-max", choices=["1.2", "1.3"], default="1.3")
-    ap.add_argument("--fd", help="also measure this File daemon HOST:PORT (Director bareos-dir, lab password)")
+    ap.add_argument(
+        "--fd", help="also measure this File daemon HOST:PORT (Director bareos-dir, lab password)"
+    )
     args = ap.parse_args()
     tls_max = ssl.TLSVersion.TLSv1_3 if args.tls_max == "1.3" else ssl.TLSVersion.TLSv1_2
     tmp = Path(tempfile.mkdtemp(prefix="bench-logins-"))
@@ -131,7 +135,9 @@ def main() -> None:
         procs.append(fd)
         dird, dir_port = _start("bareos-dir-emu", "dir", "DirPort", tmp)
         procs.append(dird)
-        print(f"TLS-PSK up to TLS {args.tls_max}, {args.clients} client processes, {args.seconds:g} s each")
+        print(
+            f"TLS-PSK up to TLS {args.tls_max}, {args.clients} client processes, {args.seconds:g} s each"
+        )
         measure("bareos-fd-emu  (Director -> FD)",
                 director_to_fd("127.0.0.1", fd_port, "bareos-dir", FD_PASSWORD, tls_max=tls_max),
                 args.clients, args.seconds)  # fmt: skip
