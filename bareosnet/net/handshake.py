@@ -11,7 +11,9 @@ negotiated; failures raise typed errors and are logged as one line.
 
 from __future__ import annotations
 
+import contextvars
 import ssl
+import weakref
 from collections.abc import Callable
 
 import attrs
@@ -131,7 +133,9 @@ async def _tls_wrap(
         await _flush_alert(tls, transport)
         await trio.aclose_forcefully(tls)
         cause = exc.__cause__ if exc.__cause__ is not None else exc
-        raise classify_ssl_error(cause, server_side=server_side, psk_identity=psk_identity) from None
+        raise classify_ssl_error(
+            cause, server_side=server_side, psk_identity=psk_identity
+        ) from None
     return tls
 
 
@@ -363,7 +367,9 @@ def _info(
     )
 
 
-def _log_failure(side: str, connection: str | None, address: str | None, exc: BaseException) -> None:
+def _log_failure(
+    side: str, connection: str | None, address: str | None, exc: BaseException
+) -> None:
     log.warning(
         "handshake.failed",
         side=side,
@@ -388,6 +394,54 @@ class AcceptorSettings:
     timeout: float = DEFAULT_HANDSHAKE_TIMEOUT
     peek_timeout: float = 10.0
     failure_delay: float = DEFAULT_AUTH_FAILURE_DELAY
+
+
+# The identities a client offered on this connection.  The PSK callback of a
+# shared context cannot close over per-connection state, but OpenSSL calls it
+# inside do_handshake(), i.e. in the accepting task, so a ContextVar reaches it.
+_SEEN_IDENTITY: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "seen_psk_identity", default=None
+)
+
+
+def _recording_lookup(lookup: Callable[[str], bytes | None]) -> Callable[[str], bytes | None]:
+    def record(identity: str) -> bytes | None:
+        seen = _SEEN_IDENTITY.get()
+        if seen is not None:
+            seen.append(identity)
+        return lookup(identity)
+
+    return record
+
+
+def _reads_no_files(tls: TlsSettings) -> bool:
+    """True when building the context reads nothing from disk.
+
+    Only such contexts are shared between connections: one with certificates,
+    CAs, a CRL or DH parameters is rebuilt per connection, as Bareos does, so a
+    renewed file on disk is picked up by the next connection.
+    """
+    return not (
+        tls.certificate or tls.key or tls.ca_certificate_file or tls.ca_certificate_dir
+        or tls.certificate_revocation_list or tls.dh_file
+    )  # fmt: skip
+
+
+_PSK_CONTEXTS: weakref.WeakKeyDictionary[AcceptorSettings, ssl.SSLContext] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _psk_server_context(settings: AcceptorSettings) -> ssl.SSLContext:
+    """The acceptor's TLS-first context; shared per settings (one per config load)
+    when it reads no files, which saves ~0.1 ms of CPU on every login."""
+    if not _reads_no_files(settings.own_tls):
+        return server_context(settings.own_tls, _recording_lookup(settings.psk_lookup))
+    ctx = _PSK_CONTEXTS.get(settings)
+    if ctx is None:
+        ctx = server_context(settings.own_tls, _recording_lookup(settings.psk_lookup))
+        _PSK_CONTEXTS[settings] = ctx
+    return ctx
 
 
 async def _read_at_least(transport: trio.abc.Stream, n: int, timeout: float) -> bytes:
@@ -438,13 +492,12 @@ async def accept(
             )
         replay = PrefixedStream(transport, first)
         if peek is PeekResult.TLS:
-
-            def lookup(identity: str) -> bytes | None:
-                seen_identity.append(identity)
-                return settings.psk_lookup(identity)
-
-            ctx = server_context(settings.own_tls, lookup)
-            tls = await _tls_wrap(replay, ctx, server_side=True, timeout=settings.timeout)
+            token = _SEEN_IDENTITY.set(seen_identity)
+            try:
+                ctx = _psk_server_context(settings)
+                tls = await _tls_wrap(replay, ctx, server_side=True, timeout=settings.timeout)
+            finally:
+                _SEEN_IDENTITY.reset(token)
             identity = seen_identity[-1] if seen_identity else None
             tls_info = check_after_handshake(
                 _ssl_object(tls), settings.own_tls, server_side=True,

@@ -1,0 +1,35 @@
+"""The acceptor shares one TLS context per config load when it reads no files."""
+
+from __future__ import annotations
+
+import attrs
+
+from bareosnet.net.handshake import AcceptorSettings, _psk_server_context
+from bareosnet.proto.connections import spec
+from bareosnet.proto.cram import password_key
+from bareosnet.proto.handshake import AcceptPlan
+from bareosnet.tls.settings import TlsSettings
+from tests.tls.conftest import pki  # noqa: F401  (fixture)
+
+KEY = password_key("secret")
+
+
+def _settings(tls: TlsSettings) -> AcceptorSettings:
+    return AcceptorSettings(
+        resolver=lambda hello: AcceptPlan(spec("3"), KEY, tls.policy, "fd"),
+        own_tls=tls, psk_lookup=lambda ident: KEY,
+    )  # fmt: skip
+
+
+def test_psk_only_context_is_shared_per_settings() -> None:
+    s = _settings(TlsSettings())
+    assert _psk_server_context(s) is _psk_server_context(s)
+    # a reload builds new settings, hence a new context
+    assert _psk_server_context(_settings(TlsSettings())) is not _psk_server_context(s)
+
+
+def test_context_reading_files_is_rebuilt_per_connection(pki) -> None:  # noqa: F811
+    leaf = pki.leaf("fd.example")
+    tls = attrs.evolve(TlsSettings(), certificate=leaf.cert, key=leaf.key)
+    s = _settings(tls)
+    assert _psk_server_context(s) is not _psk_server_context(s)
