@@ -129,10 +129,21 @@ class ListeningDaemon[O: DaemonOptions](ABC):
             timeout=self.options.handshake_timeout,
         )
 
-    async def handle_connection(self, stream: trio.SocketStream, peer: str) -> None:
+    def _settings_for(self, cfg: Any) -> AcceptorSettings:
+        # One AcceptorSettings per configuration snapshot, not per connection:
+        # building it walks the config (~0.2 ms a login).  Its key table and
+        # resolver read the job registry at call time, so new jobs are seen.
+        cached = getattr(self, "_settings_cache", None)
+        if cached is not None and cached[0] is cfg:
+            return cached[1]  # type: ignore[no-any-return]
         settings = attrs.evolve(
-            self._acceptor_settings(self.config), peek_timeout=self.options.peek_timeout
+            self._acceptor_settings(cfg), peek_timeout=self.options.peek_timeout
         )
+        self._settings_cache = (cfg, settings)
+        return settings
+
+    async def handle_connection(self, stream: trio.SocketStream, peer: str) -> None:
+        settings = self._settings_for(self.config)
         try:
             bstream, info = await accept(stream, settings, peer_address=peer)
         except BareosError:

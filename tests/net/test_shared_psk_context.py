@@ -24,8 +24,11 @@ def _settings(tls: TlsSettings) -> AcceptorSettings:
 def test_psk_only_context_is_shared_per_settings() -> None:
     s = _settings(TlsSettings())
     assert _psk_server_context(s) is _psk_server_context(s)
-    # a reload builds new settings, hence a new context
-    assert _psk_server_context(_settings(TlsSettings())) is not _psk_server_context(s)
+    # the Director builds settings per connection: equal TLS settings share it
+    assert _psk_server_context(_settings(TlsSettings())) is _psk_server_context(s)
+    # other TLS settings (e.g. after a reload that changed them) get their own
+    other = _settings(attrs.evolve(TlsSettings(), cipher_list="ECDHE-PSK-AES128-CBC-SHA256"))
+    assert _psk_server_context(other) is not _psk_server_context(s)
 
 
 def test_context_reading_files_is_rebuilt_per_connection(pki) -> None:  # noqa: F811
