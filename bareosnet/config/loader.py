@@ -133,6 +133,7 @@ def _link_jobdefs(resources: list[Resource]) -> None:
             parent = _find(resources, "JobDefs", res._values["JobDefs"])
             if parent is not None and parent is not res:
                 res._parent = parent
+                res._tls = None
 
 
 def _check_references(

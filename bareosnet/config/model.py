@@ -119,7 +119,8 @@ class RunSpec:
 class Resource:
     """One resource of a loaded configuration (read-only once loading finished)."""
 
-    __slots__ = ("spec", "type", "name", "file", "line", "persona", "_values", "_where", "_parent")
+    __slots__ = ("spec", "type", "name", "file", "line", "persona", "_values", "_where", "_parent",
+                 "_tls")  # fmt: skip
 
     def __init__(self, spec: ResourceSpec, file: str, line: int, persona: str) -> None:
         self.spec = spec
@@ -129,6 +130,7 @@ class Resource:
         self.line = line
         self.persona = persona
         self._values: dict[str, Any] = {}
+        self._tls: TlsSettings | None = None  # built on first use; every login asks for it
         self._where: dict[str, tuple[str, int]] = {}
         self._parent: Resource | None = None  # JobDefs a Job/JobDefs inherits from
 
@@ -210,10 +212,12 @@ class Resource:
     @property
     def tls(self) -> TlsSettings:
         """All TLS directives with defaults applied (raises TypeError if the type has none)."""
+        if self._tls is not None:
+            return self._tls
         if not self.spec.has_tls():
             raise TypeError(f"{self.type} resources have no TLS directives")
         g = self.get
-        return TlsSettings(
+        self._tls = TlsSettings(
             enable=bool(g("TlsEnable")),
             require=bool(g("TlsRequire")),
             certificate=g("TlsCertificate"),
@@ -229,6 +233,7 @@ class Resource:
             cipher_suites=g("TlsCipherSuites"),
             protocol=g("TlsProtocol"),
         )
+        return self._tls
 
     @property
     def tls_authenticate(self) -> bool:

@@ -163,6 +163,7 @@ class Parser:
     def _set(self, item: ItemSpec, value: Any) -> None:
         assert self._res is not None
         self._res._values[item.name] = value
+        self._res._tls = None  # still loading: drop a view built too early
         self._res._where[item.name] = (self.lx.fname, self.lx.line_no)
 
     def _append(self, item: ItemSpec, *values: Any) -> None:
