@@ -429,7 +429,7 @@ _SHARED_CONTEXTS: dict[TlsSettings, ssl.SSLContext] = {}
 _SHARED_CONTEXTS_MAX = 64  # distinct TLS settings seen (a few per config load)
 
 
-def _psk_server_context(settings: AcceptorSettings) -> ssl.SSLContext:
+def _tls_first_context(settings: AcceptorSettings) -> ssl.SSLContext:
     """The acceptor's TLS-first context.  Shared by all connections with equal
     TLS settings when it reads no files: building one costs ~0.1 ms of CPU,
     a tenth of a whole login."""
@@ -494,7 +494,7 @@ async def accept(
         if peek is PeekResult.TLS:
             token = _PSK_CALL.set((settings.psk_lookup, seen_identity))
             try:
-                ctx = _psk_server_context(settings)
+                ctx = _tls_first_context(settings)
                 tls = await _tls_wrap(replay, ctx, server_side=True, timeout=settings.timeout)
             finally:
                 _PSK_CALL.reset(token)

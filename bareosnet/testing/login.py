@@ -16,8 +16,13 @@ import time
 
 import attrs
 
-from bareosnet.proto.cram import new_challenge, parse_challenge, password_key, response_packet
-from bareosnet.proto.cram import verify_response
+from bareosnet.proto.cram import (
+    new_challenge,
+    parse_challenge,
+    password_key,
+    response_packet,
+    verify_response,
+)
 from bareosnet.proto.names import bash_spaces, psk_identity, qualified_cram_name
 
 

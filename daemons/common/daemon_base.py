@@ -83,6 +83,8 @@ class ListeningDaemon[O: DaemonOptions](ABC):
         self.debug = debug
         self.trace = 0
         self.recent = RecentJobs()
+        # (config snapshot, its AcceptorSettings): see _settings_for
+        self._settings_cache: tuple[Any, AcceptorSettings] | None = None
 
     # -- config views
     @property
@@ -133,9 +135,9 @@ class ListeningDaemon[O: DaemonOptions](ABC):
         # One AcceptorSettings per configuration snapshot, not per connection:
         # building it walks the config (~0.2 ms a login).  Its key table and
         # resolver read the job registry at call time, so new jobs are seen.
-        cached = getattr(self, "_settings_cache", None)
+        cached = self._settings_cache
         if cached is not None and cached[0] is cfg:
-            return cached[1]  # type: ignore[no-any-return]
+            return cached[1]
         settings = attrs.evolve(
             self._acceptor_settings(cfg), peek_timeout=self.options.peek_timeout
         )
