@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import ssl
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 import structlog
@@ -26,6 +27,7 @@ from bareosnet.errors import (
     PeerClosedError,
     ProtocolError,
 )
+from bareosnet.net import trace_points
 from bareosnet.net.stream import BareosStream, PrefixedStream
 from bareosnet.proto.framing import HEADER_LENGTH, decode_header
 from bareosnet.proto.handshake import (
@@ -118,8 +120,10 @@ async def _tls_wrap(
     server_side: bool,
     timeout: float,
     psk_identity: str | None = None,
+    stage: str = "first",
 ) -> trio.SSLStream[trio.abc.Stream]:
     tls = trio.SSLStream(transport, context, server_side=server_side, https_compatible=True)
+    trace_points.tls_attempt(server_side, stage, psk_identity)
     try:
         with trio.fail_after(timeout):
             await tls.do_handshake()
@@ -127,14 +131,18 @@ async def _tls_wrap(
                 await _send_session_tickets_now(tls, transport)
     except trio.TooSlowError:
         await trio.aclose_forcefully(tls)
-        raise HandshakeTimeoutError(f"TLS handshake did not finish within {timeout:g} s") from None
+        error: BareosError = HandshakeTimeoutError(
+            f"TLS handshake did not finish within {timeout:g} s"
+        )
+        trace_points.tls_failed(error)
+        raise error from None
     except trio.BrokenResourceError as exc:
         await _flush_alert(tls, transport)
         await trio.aclose_forcefully(tls)
         cause = exc.__cause__ if exc.__cause__ is not None else exc
-        raise classify_ssl_error(
-            cause, server_side=server_side, psk_identity=psk_identity
-        ) from None
+        error = classify_ssl_error(cause, server_side=server_side, psk_identity=psk_identity)
+        trace_points.tls_failed(error)
+        raise error from None
     return tls
 
 
@@ -244,6 +252,14 @@ def _set_keepalive(tcp: trio.SocketStream, interval: int) -> None:
 
 
 async def handshake_as_connector(
+    transport: trio.abc.Stream, config: ConnectorConfig, **kwargs: Any
+) -> tuple[BareosStream, ConnectionInfo]:
+    """Authenticate an open connection of row ``config.spec``; raises on failure."""
+    with trace_points.connection("connector", transport, config.spec.number):
+        return await _connector_handshake(transport, config, **kwargs)
+
+
+async def _connector_handshake(
     transport: trio.abc.Stream,
     config: ConnectorConfig,
     *,
@@ -274,6 +290,7 @@ async def handshake_as_connector(
                 psk_identity=psk.identity if psk else None,
                 require_psk=require_psk,
             )
+            trace_points.tls_ok(tls_info)
             stream = BareosStream(tls, timeout=timeout)
         machine = ConnectorHandshake(config, tls_active=tls_first)
         followups: list[Event] = []
@@ -283,11 +300,13 @@ async def handshake_as_connector(
             # Post-CRAM TLS is certificate TLS only, as in Bareos.
             ctx = client_context(tls_settings, None)
             inner = PrefixedStream(stream.stream, stream.leftover())
-            tls = await _tls_wrap(inner, ctx, server_side=False, timeout=timeout)
+            tls = await _tls_wrap(inner, ctx, server_side=False, timeout=timeout,
+                                  stage="after-cram")  # fmt: skip
             tls_info = check_after_handshake(
                 _ssl_object(tls), tls_settings, server_side=False, psk_meant=False,
                 peer_host=peer_host, psk_identity=None,
             )  # fmt: skip
+            trace_points.tls_ok(tls_info)
             stream.replace_stream(tls)
             followups.extend(machine.tls_established())
 
@@ -320,6 +339,7 @@ async def _drive_with_followups(
             event = events.pop(0)
             if isinstance(event, Send):
                 await stream.send_raw(event.data)
+                trace_points.sent(event.data)
             elif isinstance(event, StartTls):
                 await on_start_tls(event.server_side)  # type: ignore[misc]
                 events = followups[:] + events
@@ -335,6 +355,7 @@ async def _drive_with_followups(
         except PeerClosedError:
             events = machine.connection_closed()
             continue
+        trace_points.received(frame)
         events = machine.receive(frame)
 
 
@@ -464,6 +485,13 @@ async def accept(
     On failure the connection is closed here (after Bareos's delay where
     Bareos delays), so the caller only logs and moves on.
     """
+    with trace_points.connection("acceptor", transport, None):
+        return await _accept(transport, settings, peer_address)
+
+
+async def _accept(
+    transport: trio.abc.Stream, settings: AcceptorSettings, peer_address: str | None
+) -> tuple[BareosStream, ConnectionInfo]:
     persona = settings.persona
     stream = BareosStream(transport, timeout=settings.timeout)
     tls_info: TlsInfo | None = None
@@ -473,6 +501,7 @@ async def accept(
             first = await _read_at_least(transport, PEEK_MINIMUM, settings.peek_timeout)
         except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
             raise PeerClosedError(f"connection lost before the Hello: {exc}") from None
+        trace_points.first_bytes(first)
         if not persona.has_tls_psk:
             # Pre-18.2 daemons do not peek: a TLS ClientHello reads as a huge length.
             if len(first) >= HEADER_LENGTH:
@@ -503,6 +532,7 @@ async def accept(
                 _ssl_object(tls), settings.own_tls, server_side=True,
                 psk_meant=identity is not None, peer_host=None, psk_identity=identity,
             )  # fmt: skip
+            trace_points.tls_ok(tls_info)
             stream = BareosStream(tls, timeout=settings.timeout)
         else:
             stream = BareosStream(replay, timeout=settings.timeout)
@@ -519,11 +549,13 @@ async def accept(
             nonlocal tls_info
             ctx = server_context(settings.own_tls, None)
             inner = PrefixedStream(stream.stream, stream.leftover())
-            tls = await _tls_wrap(inner, ctx, server_side=True, timeout=settings.timeout)
+            tls = await _tls_wrap(inner, ctx, server_side=True, timeout=settings.timeout,
+                                  stage="after-cram")  # fmt: skip
             tls_info = check_after_handshake(
                 _ssl_object(tls), settings.own_tls, server_side=True, psk_meant=False,
                 peer_host=None, psk_identity=None,
             )  # fmt: skip
+            trace_points.tls_ok(tls_info)
             stream.replace_stream(tls)
             followups.extend(machine.tls_established(_encryption_line(tls_info)))
 

@@ -44,6 +44,9 @@ def build_parser(prog: str, description: str, default_config: str) -> argparse.A
                    help="Bareos generation to behave as (default 26)")  # fmt: skip
     p.add_argument("--auth-failure-delay", type=float, default=None, metavar="SECONDS",
                    help="delay after a failed authentication (default: as Bareos, 5 s)")  # fmt: skip
+    p.add_argument("--trace", metavar="PATH", default=None,
+                   help="append the handshake trace (JSON lines, docs/trace.md) to PATH")  # fmt: skip
+    p.set_defaults(program=prog)
     return p
 
 
@@ -70,7 +73,11 @@ def run_daemon(
     # kills the process: a second SIGTERM that races the end of a shutdown still exits 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_cleanly)
-    dlog.configure(args.log_format, args.debug)
+    try:
+        dlog.configure(args.log_format, args.debug, trace_path=args.trace, daemon=args.program)
+    except OSError as exc:
+        print(f"error: cannot write the trace {args.trace}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_RUNTIME
     log = structlog.get_logger("daemon")
     try:
         config = load(args)

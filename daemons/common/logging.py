@@ -2,16 +2,22 @@
 
 ``console`` renders one readable line per event, ``json`` one JSON object per
 line.  ``-d N`` maps Bareos-style debug levels onto log levels: 0 shows info
-and above, anything higher shows debug lines too.
+and above, anything higher shows debug lines too.  ``--trace PATH`` tees the
+events of the handshake trace (:mod:`bareosnet.trace.events`) into PATH as
+JSON lines, whatever the log format; the per-packet trace events go only there.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
-from typing import Any
+from typing import IO, Any
 
 import structlog
+
+from bareosnet.trace import switch
+from bareosnet.trace.events import STEP_EVENTS, TRACE_EVENTS
 
 # Keys whose values must never reach a log line, whatever a caller passes.
 _SECRET_KEYS = frozenset({"password", "psk", "key", "session_key", "auth_key", "authorization"})
@@ -24,7 +30,37 @@ def _redact(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def configure(log_format: str = "console", debug_level: int = 0, stream: Any = None) -> None:
+class _TraceTee:
+    """Writes the trace's events to a JSON-lines file; keeps the steps out of the log."""
+
+    def __init__(self, out: IO[str], daemon: str) -> None:
+        self.out = out
+        self.daemon = daemon
+
+    def __call__(self, _logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+        name = event.get("event")
+        if name in TRACE_EVENTS:
+            record = {"timestamp": event.get("timestamp"), "event": name, "daemon": self.daemon}
+            record.update((k, v) for k, v in event.items() if k not in record and k != "level")
+            record["daemon"] = self.daemon  # the program, whatever a caller bound
+            try:
+                self.out.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
+                self.out.flush()
+            except (OSError, ValueError):  # a full disk must not stop the daemon
+                pass
+            if name in STEP_EVENTS:
+                raise structlog.DropEvent
+        return event
+
+
+def configure(
+    log_format: str = "console",
+    debug_level: int = 0,
+    stream: Any = None,
+    *,
+    trace_path: str | None = None,
+    daemon: str = "?",
+) -> None:
     level = logging.DEBUG if debug_level > 0 else logging.INFO
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -32,6 +68,11 @@ def configure(log_format: str = "console", debug_level: int = 0, stream: Any = N
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _redact,
     ]
+    switch.enable(trace_path is not None)
+    if trace_path is not None:
+        # Line-buffered append: the file is read while the daemon runs (the lab, tests).
+        out = open(trace_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - process lifetime
+        processors.append(_TraceTee(out, daemon))
     if log_format == "json":
         processors += [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     else:

@@ -144,6 +144,7 @@ class FdSession:
 
     async def job_command(self, cmd: FdJobCommand) -> FdJobOk:
         await self.send(cmd.encode())
+        log.info("session_key.handed", jobid=cmd.job_id, job=cmd.job, to="file-daemon")
         frame = await self._next("JobId", REPLY_TIMEOUT)
         if isinstance(frame, SignalFrame):
             raise JobFailed(f"FD gave bad response to JobId command: {frame.signal.name}\n")

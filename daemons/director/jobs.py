@@ -314,6 +314,8 @@ class JobManager:
 
     async def _run(self, job: JobControl, kind: JobKind) -> None:
         rt = self.rt
+        # This task's own context: every connection the job opens logs its JobId (the trace).
+        structlog.contextvars.bind_contextvars(jobid=job.job_id)
         scope = job.scope = trio.CancelScope()
         if job.canceled:
             scope.cancel()

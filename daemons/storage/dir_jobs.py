@@ -124,6 +124,7 @@ async def job_cmd(s: DirectorSession, text: str) -> bool:
     log.info("job.created", director=s.director, job=job.job, job_id=job.job_id,
              type=job.job_type, level=job.level, vol_session_id=sid)  # fmt: skip
     await s.stream.send(SdJobOk(sid, stime, key).encode())
+    log.info("session_key.issued", job=job.job, job_id=job.job_id, to=s.director)
     return True
 
 
