@@ -123,7 +123,7 @@ async def _tls_wrap(
     stage: str = "first",
 ) -> trio.SSLStream[trio.abc.Stream]:
     tls = trio.SSLStream(transport, context, server_side=server_side, https_compatible=True)
-    trace_points.tls_attempt(server_side, stage, psk_identity)
+    trace_points.tls_attempt(stage, psk_identity)
     try:
         with trio.fail_after(timeout):
             await tls.do_handshake()
@@ -338,8 +338,8 @@ async def _drive_with_followups(
         while events:
             event = events.pop(0)
             if isinstance(event, Send):
+                trace_points.sent(event.data)  # before: the peer's answer must log later
                 await stream.send_raw(event.data)
-                trace_points.sent(event.data)
             elif isinstance(event, StartTls):
                 await on_start_tls(event.server_side)  # type: ignore[misc]
                 events = followups[:] + events

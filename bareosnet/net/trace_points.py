@@ -43,13 +43,13 @@ def endpoints(transport: trio.abc.Stream) -> tuple[str | None, str | None]:
 
 @contextlib.contextmanager
 def connection(side: str, transport: trio.abc.Stream, row: str | None) -> Iterator[None]:
-    """Bind ``link`` (and ``side``) for one handshake; log tcp.connect / tcp.accept."""
+    """Bind ``link`` and ``side`` for one handshake; log tcp.connect / tcp.accept."""
     local, remote = endpoints(transport)
     if local is None or remote is None:
         yield
         return
     link = f"{local}>{remote}" if side == "connector" else f"{remote}>{local}"
-    with structlog.contextvars.bound_contextvars(link=link):
+    with structlog.contextvars.bound_contextvars(link=link, side=side):
         if switch.enabled():
             if side == "connector":
                 log.info("tcp.connect", side=side, connection=row, local=local, remote=remote)
@@ -90,10 +90,9 @@ def first_bytes(data: bytes) -> None:
                  detail="TLS ClientHello")  # fmt: skip
 
 
-def tls_attempt(server_side: bool, stage: str, psk_identity: str | None) -> None:
+def tls_attempt(stage: str, psk_identity: str | None) -> None:
     if switch.enabled():
-        log.info("tls.attempt", side="acceptor" if server_side else "connector", stage=stage,
-                 psk_identity=_printable(psk_identity))  # fmt: skip
+        log.info("tls.attempt", stage=stage, psk_identity=_printable(psk_identity))
 
 
 def tls_failed(error: BaseException) -> None:

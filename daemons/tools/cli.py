@@ -1,4 +1,4 @@
-"""``bareos-emu``: helper commands around the emulators (``connect``)."""
+"""``bareos-emu``: helper commands around the emulators (``connect``, ``console``, ``trace``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import sys
 
 from daemons.common import logging as dlog
 from daemons.tools.connect import ROLES, main_connect
+from daemons.tools.trace import add_parser as add_trace_parser
+from daemons.tools.trace import main_trace
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("-e", dest="commands", action="append", default=[],
                    help="command to run (repeatable); without -e, read commands from stdin")  # fmt: skip
     k.add_argument("-d", dest="debug", type=int, default=0)
+    add_trace_parser(sub)
     return p
 
 
@@ -64,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
     if args.command == "console":
         return main_console(args)
+    if args.command == "trace":
+        return main_trace(args)
     return main_connect(args)
 
 
