@@ -6,7 +6,10 @@ the console of ``configs/console`` and shows ``status director``,
 Director knows how) a backup and a restore with the job report.  The
 daemons' handshake lines (mode, TLS version, cipher, PSK identity) are
 printed from their JSON logs, so what crossed the wire is visible.  Logs stay
-in ``/tmp/bareosnet-lab/logs``.
+in ``/tmp/bareosnet-lab/logs``; each daemon also writes its handshake trace
+(``--trace``) there, and the lab ends by drawing the sequence diagram of its
+backup and restore from them: ``/tmp/bareosnet-lab/trace.svg`` (and the same
+as text on the terminal, and as Mermaid in ``trace.mmd``).
 """
 
 from __future__ import annotations
@@ -51,11 +54,18 @@ def prepare() -> None:
     (data / "docs" / "random.bin").write_bytes(os.urandom(256 * 1024))
 
 
+def trace_path(conf: str) -> Path:
+    return LAB / "logs" / f"{conf}.trace.jsonl"
+
+
 def start(script: str, conf: str) -> tuple[subprocess.Popen[bytes], Path]:
     log = LAB / "logs" / f"{conf}.jsonl"
     f = open(log, "wb")  # noqa: SIM115 - kept open for the child's lifetime
+    trace = trace_path(conf)
+    trace.unlink(missing_ok=True)  # the daemons append: start each run afresh
     proc = subprocess.Popen(
-        [str(BIN / script), "-c", str(REPO / "configs" / conf), "--log-format", "json"],
+        [str(BIN / script), "-c", str(REPO / "configs" / conf), "--log-format", "json",
+         "--trace", str(trace)],
         stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=REPO,
     )  # fmt: skip
     return proc, log
@@ -184,7 +194,28 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
         print("\nlab stopped (logs in /tmp/bareosnet-lab/logs)")
+    draw_trace()
     return 0
+
+
+def draw_trace() -> None:
+    """The sequence diagram of the lab's jobs, from the three daemons' traces."""
+    from bareosnet.trace.diagram import build, job_ids
+    from bareosnet.trace.render import mermaid, svg, text
+    from daemons.tools.trace import load
+
+    events = load([str(trace_path(conf)) for _script, conf in DAEMONS if trace_path(conf).exists()])
+    jobs = job_ids(events)
+    if not jobs:
+        print("no job in the traces: no diagram")
+        return
+    title = "bareosnet lab: backup and restore (" + ", ".join(f"JobId {j}" for j in jobs) + ")"
+    diagram = build(events, job=jobs, title=title)
+    (LAB / "trace.svg").write_text(svg(diagram), encoding="utf-8")
+    (LAB / "trace.mmd").write_text(mermaid(diagram), encoding="utf-8")
+    print("\n" + text(diagram), end="")
+    print(f"sequence diagram: {LAB / 'trace.svg'} (Mermaid: {LAB / 'trace.mmd'}; "
+          f"redraw with: bareos-emu trace {LAB / 'logs'}/*.trace.jsonl --format svg)")
 
 
 if __name__ == "__main__":

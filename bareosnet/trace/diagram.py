@@ -272,23 +272,34 @@ def _note(e: TraceEvent) -> Note | None:
     return None
 
 
-def _job_names(events: list[TraceEvent], job_id: int) -> set[str]:
+def _job_names(events: list[TraceEvent], jobs: set[str]) -> set[str]:
     return {str(e.get("job")) for e in events
-            if e.get("job") and str(e.get("jobid", e.get("job_id"))) == str(job_id)}  # fmt: skip
+            if e.get("job") and str(e.get("jobid", e.get("job_id"))) in jobs}  # fmt: skip
 
 
-def _mentions(e: TraceEvent, job_id: int, names: set[str]) -> bool:
-    if str(e.get("jobid", e.get("job_id", ""))) == str(job_id):
+def _mentions(e: TraceEvent, jobs: set[str], names: set[str]) -> bool:
+    if str(e.get("jobid", e.get("job_id", ""))) in jobs:
         return True
-    words = " ".join(str(e.get(k) or "") for k in ("job", "peer", "psk_identity", "name"))
+    words = " ".join(str(e.get(k) or "") for k in ("job", "peer", "psk_identity", "name", "detail"))
     return any(name in words for name in names)
 
 
-def build(events: Iterable[TraceEvent], *, job: int | None = None, detail: str = "summary",
-          title: str = "") -> Diagram:  # fmt: skip
-    """The diagram of merged ``events`` (in time order); ``job`` keeps one job's part."""
+def job_ids(events: Iterable[TraceEvent]) -> list[int]:
+    """The JobIds the Director queued in these events."""
+    return sorted({int(e.get("jobid")) for e in events if e.event == "job.queued"})
+
+
+def build(events: Iterable[TraceEvent], *, job: int | Iterable[int] | None = None,
+          detail: str = "summary", title: str = "") -> Diagram:  # fmt: skip
+    """The diagram of merged ``events``; ``job`` keeps one job's (or some jobs') part.
+
+    A connection belongs to a job when one of its events names the JobId (the
+    Director binds it for a job's connections) or the job's name (the job data
+    connections 6-8 use it as Hello name and PSK identity).
+    """
     events = sorted(events, key=lambda e: e.time)
-    names = _job_names(events, job) if job is not None else set()
+    jobs = None if job is None else {str(j) for j in ([job] if isinstance(job, int) else job)}
+    names = _job_names(events, jobs) if jobs is not None else set()
     conns: dict[str, _Connection] = {}
     loose: list[TraceEvent] = []
     for e in events:
@@ -298,11 +309,11 @@ def build(events: Iterable[TraceEvent], *, job: int | None = None, detail: str =
             loose.append(e)
     items: list[Item] = []
     for conn in conns.values():
-        if job is not None and not any(_mentions(e, job, names) for e in conn.events):
+        if jobs is not None and not any(_mentions(e, jobs, names) for e in conn.events):
             continue
         items += _summary(conn) if detail == "summary" else _steps(conn)
     for e in loose:
-        if job is not None and not _mentions(e, job, names):
+        if jobs is not None and not _mentions(e, jobs, names):
             continue
         note = _note(e)
         if note is not None:

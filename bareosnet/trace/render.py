@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from bareosnet.trace.diagram import Arrow, Diagram, Item, Note
+from bareosnet.trace.diagram import Arrow, Diagram, Item
 
 
 def _clock(t: float) -> str:
@@ -136,7 +136,7 @@ def _svg_item(item: Item, x: dict[str, float], y: float) -> list[str]:
         return parts
     cx = x[item.lifeline]
     fill, stroke = ("#fdecea", "#c0392b") if item.warning else ("#fff8dc", "#b7950b")
-    w = min(_LANE - 16, 7 * len(item.text) + 16)
+    w = 6.5 * len(item.text) + 16  # may cross a neighbour lifeline: readable beats tidy
     return [
         f"<rect x='{cx - w / 2:.0f}' y='{y - 13:.0f}' width='{w:.0f}' height='20' rx='3' "
         f"fill='{fill}' stroke='{stroke}'/>",

@@ -22,7 +22,8 @@ PCAP_SUFFIXES = (".pcap", ".pcapng", ".cap")
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     t = sub.add_parser("trace", help="draw the handshakes of daemon traces or a pcap as a sequence diagram")
     t.add_argument("logs", nargs="+", metavar="LOG", help="trace/JSON log files or pcap files")
-    t.add_argument("--job", type=int, default=None, metavar="ID", help="only job ID's connections")
+    t.add_argument("--job", type=int, action="append", default=None, metavar="ID",
+                   help="only job ID's connections and notes (repeatable)")  # fmt: skip
     t.add_argument("--format", choices=sorted(RENDERERS), default="text")
     t.add_argument("--steps", action="store_true", help="one arrow per handshake packet")
     t.add_argument("-o", dest="output", default=None, help="write here instead of stdout")
@@ -57,7 +58,7 @@ def main_trace(args: argparse.Namespace) -> int:
                     title=args.title)  # fmt: skip
     if not diagram.items:
         print("bareos-emu trace: no handshake events found"
-              + (f" for job {args.job}" if args.job is not None else ""), file=sys.stderr)  # fmt: skip
+              + (f" for job {args.job}" if args.job else ""), file=sys.stderr)  # fmt: skip
         return 1
     drawing = RENDERERS[args.format](diagram)
     if args.output:
