@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from daemons.common.daemon_cli import daemon_options, daemon_parser, run_emulator
+from daemons.filedaemon import fleet
 from daemons.filedaemon.daemon import FdOptions, FileDaemon
 
 DEFAULT_CONFIG = "/etc/bareos/bareos-fd.d"
@@ -17,6 +18,7 @@ def parser() -> argparse.ArgumentParser:
                    help="first retry delay of client-initiated connections (default 1)")  # fmt: skip
     p.add_argument("--reconnect-max", type=float, default=60.0, metavar="SECONDS",
                    help="longest retry delay of client-initiated connections (default 60)")  # fmt: skip
+    fleet.add_arguments(p)
     return p
 
 
@@ -30,6 +32,8 @@ def options(args: argparse.Namespace) -> FdOptions:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.fleet:
+        return fleet.run_fleet(args, options)
     return run_emulator(args, "fd", FileDaemon, options)
 
 
