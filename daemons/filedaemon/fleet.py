@@ -185,7 +185,8 @@ class Fleet:
             new = FleetBases(new.configs, self.bases.members)
         self.bases = new
         for member in self.members:
-            member.reload()
+            with structlog.contextvars.bound_contextvars(resource=member.name):
+                member.reload()
 
 
 def run_fleet(args: argparse.Namespace, options: Callable[[argparse.Namespace], FdOptions]) -> int:
