@@ -97,7 +97,9 @@ def load_bases(args: argparse.Namespace, plan: FleetPlan) -> FleetBases:
     """Parse the base once per persona (defaults such as TLS Require depend on it)."""
     configs: dict[Persona, Any] = {}
     for persona in plan.personas:
-        configs[persona] = load_checked(argparse.Namespace(**{**vars(args), "persona": persona.value}), "fd")
+        configs[persona] = load_checked(
+            argparse.Namespace(**{**vars(args), "persona": persona.value}), "fd"
+        )
     first = next(iter(configs.values()))
     own = first.own()
     host, port = fleet_config.base_listen_address(first)
@@ -121,7 +123,8 @@ def write_director_config(path: str, bases: FleetBases) -> None:
     directors = {p: fleet_config.director_resource(c) for p, c in bases.configs.items()}
     try:
         written, removed = fleet_config.write_client_resources(
-            path, bases.members, directors, len(bases.members))
+            path, bases.members, directors, len(bases.members)
+        )
     except OSError as exc:
         raise ConfigError(f"cannot write the Director's Client resources: {exc}", path) from None
     log.info("fleet.director_config", path=str(fleet_config.client_directory(path)),

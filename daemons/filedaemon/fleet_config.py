@@ -59,7 +59,9 @@ def parse_persona_mix(text: str) -> tuple[tuple[Persona, int], ...]:
         try:
             share = int(share_text)
         except ValueError:
-            raise ValueError(f"persona mix {text!r}: {share_text!r} is not a whole number") from None
+            raise ValueError(
+                f"persona mix {text!r}: {share_text!r} is not a whole number"
+            ) from None
         if share < 0:
             raise ValueError(f"persona mix {text!r}: negative share for {persona.value}")
         if any(p is persona for p, _ in mix):
@@ -125,7 +127,7 @@ def plan_fleet(
                              "the address space") from None  # fmt: skip
         members.append(FleetMember(i, member_name(base_name, i, count), str(address), port,
                                    personas[i - 1]))  # fmt: skip
-    last = ipaddress.ip_address(members[-1].host)
+    last = start + (count - 1)
     if start.is_loopback != last.is_loopback:
         raise ValueError(f"--fleet-addresses: {start} .. {last} leaves the loopback network")
     return members

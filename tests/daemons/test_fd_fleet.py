@@ -7,6 +7,7 @@ logged as acceptor: its own name, its persona, the mode the Director used.
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
@@ -60,7 +61,9 @@ def test_fleet_members_are_full_file_daemons(tmp_path: Path) -> None:
     done = subprocess.run([str(BIN / FD), "-c", str(lab.root / "fd"), *fleet_args(first, lab.root / "dir"), "-t"],
                           capture_output=True, text=True, timeout=30)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    written = sorted(p.name for p in (lab.root / "dir" / "bareos-dir.d" / "client").glob("bareos-fd-*"))
+    written = sorted(
+        p.name for p in (lab.root / "dir" / "bareos-dir.d" / "client").glob("bareos-fd-*")
+    )
     assert written == [f"{member(i)}.conf" for i in range(1, COUNT + 1)]
     job = lab.root / "dir" / "bareos-dir.d" / "job" / "backup-member.conf"
     job.write_text('Job {\n  Name = "backup-member"\n  Type = Backup\n  Level = Full\n'
@@ -91,7 +94,9 @@ def test_fleet_members_are_full_file_daemons(tmp_path: Path) -> None:
             assert f"{member(i)} Version: " in out, (i, out)
             mode = "Cleartext" if persona_of(i) == "17.2" else "Immediate TLS"
             assert f" Handshake: {mode}," in out, (i, out)
-        j = bareos.bsock.DirectorConsoleJson(address="127.0.0.1", port=lab.dp, password=CONSOLE_SECRET)
+        j = bareos.bsock.DirectorConsoleJson(
+            address="127.0.0.1", port=lab.dp, password=CONSOLE_SECRET
+        )
         modes = {x["name"]: x.get("handshake_mode") for x in j.call(".clients")["clients"]}
         assert {k: v for k, v in modes.items() if k.startswith("bareos-fd-")} == {
             member(i): "cleartext-first" if persona_of(i) == "17.2" else "tls-first"
@@ -152,7 +157,8 @@ def test_fleet_sighup_reloads_every_member_and_sigterm_exits_zero(tmp_path: Path
         ready = proc.wait_for("fleet.ready")
         assert ready["members"] == 3 and ready["rss_kib"] > 0
         (root / "bareos-fd.d" / "director" / "other.conf").write_text(
-            'Director {\n  Name = "other-dir"\n  Password = "x"\n}\n')
+            'Director {\n  Name = "other-dir"\n  Password = "x"\n}\n'
+        )
         since = proc.mark()
         proc.signal(signal.SIGHUP)
         oks = logged(proc, "reload.ok", since, 3)
@@ -162,3 +168,50 @@ def test_fleet_sighup_reloads_every_member_and_sigterm_exits_zero(tmp_path: Path
         assert result.ok
     finally:
         assert proc.stop() == 0
+
+
+def test_status_all_probes_the_fleet_concurrently_then_never_again(tmp_path: Path) -> None:
+    """Half the fleet is 17.2 (drops a TLS attempt after its delay): probed at once, not in turn."""
+    from tests.daemons.test_director_lab import DIR, dir_tree, fd_tree, start_all, stop_all
+
+    dp, port = free_port(), free_port()
+    fd_root = fd_tree(tmp_path / "fd", "fd", port)
+    dir_root = dir_tree(tmp_path / "dir", dp)
+    flags = ["--fleet", "8", "--fleet-addresses", "127.0.6.1", "--fleet-personas", "26=50,17.2=50"]
+    done = subprocess.run([str(BIN / FD), "-c", str(fd_root), *flags, "--fleet-director-config",
+                           str(dir_root), "-t"], capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    fd = DaemonProcess(FD, fd_root, *flags, "--auth-failure-delay", "1.0")
+    d = DaemonProcess(DIR, dir_root)
+    names = [f"fd-{i:05d}" for i in range(1, 9)]
+    try:
+        start_all([d, fd])
+        c = console(dp)
+        t = time.monotonic()
+        first = c.call("status all").decode()
+        first_seconds = time.monotonic() - t
+        # In configuration order (Bareos reads client/*.conf in reverse sorted order), each
+        # member's own status, the old ones reached in cleartext.
+        starts = [first.index(f"Connecting to Client {n} at 127.0.6.{i}:{port}\n")
+                  for i, n in enumerate(names, 1)]  # fmt: skip
+        assert starts == sorted(starts, reverse=True), first
+        assert first.count(PROBING) == 8, first
+        for i, n in enumerate(names, 1):
+            own = first[starts[i - 1] : starts[i - 2] if i > 1 else None]
+            assert f"{n} Version: " in own and own.count(" Version: ") == 1, own
+            assert (" Handshake: Cleartext," if i % 2 == 0 else " Handshake: Immediate TLS,") in own
+        # Four 1-second TLS drops overlap: about one delay, not four.
+        assert 1.0 <= first_seconds < 3.5, first_seconds
+        failed_before = len(fd.events("handshake.failed"))
+        assert failed_before == 4
+        second = c.call("status all").decode()
+        assert second.count(PROBING) == 0 and second.count(" Version: ") == 9  # + the Director
+        assert len(fd.events("handshake.failed")) == failed_before  # no TLS attempt on old ones
+        j = bareos.bsock.DirectorConsoleJson(address="127.0.0.1", port=dp, password=CONSOLE_SECRET)
+        modes = {x["name"]: x.get("handshake_mode") for x in j.call(".clients")["clients"]}
+        want = {n: "cleartext-first" if i % 2 == 0 else "tls-first" for i, n in enumerate(names, 1)}
+        assert modes == want
+        saved = json.loads((dir_root / "work" / "bareosnet-handshake-modes.json").read_text())
+        assert {k: v["mode"] for k, v in saved["clients"].items()} == want
+    finally:
+        assert stop_all([d, fd]) == [0, 0]

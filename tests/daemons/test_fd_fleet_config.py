@@ -107,12 +107,18 @@ def test_client_resources_match_what_members_accept(tmp_path: Path) -> None:
     (stale / "fd-00009.conf").write_text(fc.MARKER + " (old)\nClient {\n}\n")
     (stale / "mine.conf").write_text("Client {\n  Name = mine\n}\n")
     assert fc.write_client_resources(out, members, dirs, 2) == (2, 1)
-    assert sorted(p.name for p in stale.iterdir()) == ["fd-00001.conf", "fd-00002.conf", "mine.conf"]
+    assert sorted(p.name for p in stale.iterdir()) == [
+        "fd-00001.conf",
+        "fd-00002.conf",
+        "mine.conf",
+    ]
     first = (stale / "fd-00001.conf").read_text()
     md5 = dirs[Persona.V26].password.md5hex
     assert f'Password = "[md5]{md5}"' in first and "secret" not in first
     assert "Address = 127.0.0.1\n" in first and "Port = 9102\n" in first
     assert "TLS Enable = yes\n" in first and "TLS Require = yes\n" in first
     second = (stale / "fd-00002.conf").read_text()
-    assert "Port = 9103\n" in second and "TLS Require = no\n" in second and "TLS Enable" not in second
+    assert (
+        "Port = 9103\n" in second and "TLS Require = no\n" in second and "TLS Enable" not in second
+    )
     assert (stale / "fd-00001.conf").stat().st_mode & 0o777 == 0o640

@@ -14,6 +14,7 @@ from daemons.common import texts
 from daemons.common.commands import TERMINATED_HEADER, job_type_text, level_text, terminated_row
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
+from daemons.director.console.status_all import all_clients_status
 from daemons.director.probing.clients import ClientConnectError
 from daemons.director.probing.storages import StorageConnectError, connect_to_storage_daemon
 
@@ -267,9 +268,9 @@ async def all_status(s: ConsoleSession) -> None:
             continue
         seen.add(where)
         await storage_status(s, store, None)
-    for client in s.rt.clients():
-        if s.allowed("client", client.name):
-            await client_status(s, client, None)
+    # Asked concurrently, printed in this order (see status_all).
+    clients = [c for c in s.rt.clients() if s.allowed("client", c.name)]
+    await all_clients_status(s, clients, client_status)
 
 
 # -- selecting resources
