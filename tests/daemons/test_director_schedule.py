@@ -8,7 +8,7 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from daemons.director.schedule import (
+from daemons.director.jobs.schedule import (
     _week_of_year,
     mask_of,
     next_schedule_time,

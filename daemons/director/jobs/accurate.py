@@ -23,7 +23,8 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from bareosnet.proto.attributes import FileType
-from daemons.director.catalog import Catalog, FileRecord
+from daemons.director.catalog.records import FileRecord
+from daemons.director.catalog.store import Catalog
 
 __all__ = ["AccurateList", "accurate_job_ids", "accurate_list", "encode_entry"]
 

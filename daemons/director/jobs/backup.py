@@ -22,14 +22,13 @@ from typing import Any
 import structlog
 
 from bareosnet.proto.jobcmds import FdJobCommand, JobLevel, JobType, SdJobCommand, StorageCommand
-from daemons.director.accurate import (
+from daemons.director.jobs.accurate import (
     accurate_job_ids,
     accurate_list,
     checksum_needed,
     encode_entry,
 )
-from daemons.director.data_phase import DataPhase, take_sd_results
-from daemons.director.job_common import (
+from daemons.director.jobs.common import (
     active_storage_ssl,
     data_address,
     fileset_md5,
@@ -41,8 +40,9 @@ from daemons.director.job_common import (
     passive_client_ssl,
     use_vss,
 )
-from daemons.director.jobs import JS_RUNNING, JobControl, JobFailed, JobKind
-from daemons.director.report import backup_report
+from daemons.director.jobs.control import JS_RUNNING, JobControl, JobFailed, JobKind
+from daemons.director.jobs.data_phase import DataPhase, take_sd_results
+from daemons.director.jobs.report import backup_report
 
 log = structlog.get_logger("bareosnet.director.backup")
 
