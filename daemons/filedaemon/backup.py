@@ -23,7 +23,6 @@ first name as link and its FileIndex as LinkFI.  ``s`` (sparse) sends
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 import time
@@ -45,6 +44,7 @@ from bareosnet.proto.jobcmds import (
     MessageType,
     OpenTicketOk,
 )
+from bareosnet.proto.digests import DIGEST_CONSTRUCTORS
 from bareosnet.proto.signals import Signal
 from bareosnet.proto.streams import DataHeader, Stream
 from daemons.common import texts
@@ -68,23 +68,10 @@ _OK_END = b"3000 OK end\n"
 
 
 def digest_factory(stream: int | None) -> Callable[[], Any] | None:
-    """A hashlib-like constructor for a digest stream, or None when we cannot compute it."""
-    match stream:
-        case Stream.MD5_DIGEST:
-            return hashlib.md5
-        case Stream.SHA1_DIGEST:
-            return hashlib.sha1
-        case Stream.SHA256_DIGEST:
-            return hashlib.sha256
-        case Stream.SHA512_DIGEST:
-            return hashlib.sha512
-        case Stream.XXH128_DIGEST:
-            try:
-                import xxhash  # type: ignore[import-not-found]
-            except ImportError:
-                return None
-            return xxhash.xxh3_128  # type: ignore[no-any-return]
-    return None
+    """A hashlib-like constructor for a digest stream, or None for other streams."""
+    if stream is None:
+        return None
+    return DIGEST_CONSTRUCTORS.get(stream)
 
 
 @attrs.define
@@ -335,19 +322,22 @@ class BackupRun:
                 if not block:
                     break
                 job.read_bytes += len(block)
-                if digest is not None:
-                    digest.update(block)
                 if sparse:
-                    last = offset + len(block) >= item.stat.st_size
-                    if not last and block.count(0) == len(block):
+                    # Bareos tests only full blocks that end before the file's size,
+                    # and a skipped block is not hashed either.
+                    inner = len(block) == size and offset + len(block) < item.stat.st_size
+                    if inner and block.count(0) == len(block):
                         offset += len(block)
                         continue
                     payload = struct.pack(">Q", offset) + block
                 else:
                     payload = block
+                if digest is not None:
+                    digest.update(block)
                 offset += len(block)
                 await self.sd.send(payload)
-                job.job_bytes += len(payload) - (OFFSET_SIZE if sparse else 0)
+                # JobBytes counts what was sent, the sparse offset included (as Bareos).
+                job.job_bytes += len(payload)
                 await self._throttle(len(payload))
                 if job.canceled:
                     break
