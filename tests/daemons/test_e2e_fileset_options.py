@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -102,3 +103,75 @@ def test_every_signature_reaches_the_catalog_as_bareos_stores_it(tmp_path: Path)
                 assert catalog[str(f)] == (independent_digest(f, algo), stream), (algo, f)
     warnings = lab.fd.events("backup.digest_unavailable")
     assert warnings == []
+
+
+# ---------------------------------------------------------------- compression and sparse
+
+BLOCK = 256 * 1024  # the FD's default Maximum Network Buffer Size
+SPARSE_BLOCK = BLOCK - 8  # a sparse read leaves room for the 8-byte offset
+
+
+def add_compressible_and_sparse_files(data: Path) -> Path:
+    """A text file of three network blocks and a sparse file with holes of several blocks."""
+    words = b"".join(b"line %d of a file that compresses well\n" % i for i in range(20000))
+    (data / "text.log").write_bytes(words)
+    sparse = data / "sparse.img"
+    with sparse.open("wb") as f:
+        f.write(b"head" * 1000)
+        f.seek(5 * BLOCK)
+        f.write(os.urandom(5000))
+        f.truncate(10 * BLOCK + 123)  # ends in a hole: the last block still travels
+    return sparse
+
+
+def sparse_digest(path: Path) -> str:
+    """MD5 of what a sparse backup sends: full all-zero blocks before the end are skipped."""
+    h = hashlib.md5()
+    raw = path.read_bytes()
+    for start in range(0, len(raw), SPARSE_BLOCK):
+        block = raw[start : start + SPARSE_BLOCK]
+        inner = len(block) == SPARSE_BLOCK and start + len(block) < len(raw)
+        if inner and block.count(0) == len(block):
+            continue
+        h.update(block)
+    return base64.b64encode(h.digest()).decode().rstrip("=")
+
+
+COMPRESSIONS = ["GZIP", "GZIP1", "GZIP9", "LZO", "LZFAST", "LZ4", "LZ4HC"]
+
+
+def test_every_compression_and_sparse_restore_the_tree(tmp_path: Path) -> None:
+    lab = build_lab(tmp_path)
+    sparse = add_compressible_and_sparse_files(lab.data)
+    jobs: dict[str, tuple[str | None, bool]] = {}
+    for comp in COMPRESSIONS:
+        jobs[f"comp-{comp}"] = (comp, False)
+    jobs["sparse"] = (None, True)
+    jobs["sparse-GZIP"] = ("GZIP", True)
+    jobs["sparse-LZ4"] = ("LZ4", True)
+    for name, (comp, is_sparse) in jobs.items():
+        opts = "      Signature = MD5\n"
+        if comp:
+            opts += f"      Compression = {comp}\n"
+        if is_sparse:
+            opts += "      Sparse = yes\n"
+        add_job(lab, name, opts)
+    original = snapshot(lab.data)
+    total = sum(p.stat().st_size for p in regular_files(lab.data))
+    with lab.running():
+        for name, (comp, is_sparse) in jobs.items():
+            where = tmp_path / f"restored-{name}"
+            backup_id, msgs, _ = backup_and_restore(lab, name, where)
+            restored = restored_root(where, lab.data)
+            assert snapshot(restored) == original, name
+            catalog = catalog_files(lab, backup_id)
+            for f in regular_files(lab.data):
+                want = sparse_digest(f) if is_sparse else independent_digest(f, "MD5")
+                assert catalog[str(f)] == (want, 3), (name, f)
+            fd_bytes = int(re.search(r"  FD Bytes Written:\s+([\d,]+)", msgs)[1].replace(",", ""))  # type: ignore[index]
+            if comp:
+                assert fd_bytes < total / 2, (name, fd_bytes, total)  # the text compresses
+            if is_sparse:
+                # holes were skipped on the wire and stay holes on disk
+                assert fd_bytes < total - 6 * BLOCK, (name, fd_bytes)
+                assert (restored / sparse.name).stat().st_blocks * 512 < 4 * BLOCK
