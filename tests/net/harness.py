@@ -53,6 +53,7 @@ async def run_pair(
     persona_c: Persona = Persona.V26,
     persona_a: Persona = Persona.V26,
     after: Callable[[BareosStream, BareosStream], Awaitable[None]] | None = None,
+    timeout: float = 10,
 ) -> Outcome:
     """Connect once; return what each side saw (a ConnectionInfo or the error)."""
     out = Outcome()
@@ -68,8 +69,8 @@ async def run_pair(
         own_tls=acceptor_tls,
         psk_lookup=lookup,
         persona=persona_a,
-        timeout=10,
-        peek_timeout=5,
+        timeout=timeout,
+        peek_timeout=min(5, timeout),
         failure_delay=0,
     )
     listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
@@ -96,7 +97,7 @@ async def run_pair(
             with trio.fail_after(15):
                 stream, info = await connect(
                     "127.0.0.1", port, cfg, tls_first=first, tls_settings=connector_tls, psk=psk,
-                    timeout=10,
+                    timeout=timeout,
                 )  # fmt: skip
             out.connector = info
             streams["c"] = stream
