@@ -20,6 +20,7 @@ import structlog
 import trio
 
 from bareosnet.errors import BareosError, ConfigError
+from bareosnet.faults.spec import FaultSpecError
 from bareosnet.proto.hello import Persona
 from daemons.common import logging as dlog
 from daemons.common.server import request_stop
@@ -44,7 +45,22 @@ def build_parser(prog: str, description: str, default_config: str) -> argparse.A
                    help="Bareos generation to behave as (default 26)")  # fmt: skip
     p.add_argument("--auth-failure-delay", type=float, default=None, metavar="SECONDS",
                    help="delay after a failed authentication (default: as Bareos, 5 s)")  # fmt: skip
+    p.add_argument("--fault", dest="faults", action="append", default=[],
+                   metavar="NAME[:ARGS][@conn=N,peer=NAME,side=S,count=K]",
+                   help="inject a fault into matching connections (repeatable; see docs/faults.md)")  # fmt: skip
     return p
+
+
+def install_faults(texts: list[str]) -> None:
+    """Parse the ``--fault`` flags and make them this process's active fault set.
+
+    The set is installed even when empty, so that it can be changed at run time
+    (the Director's ``fault`` command).  Raises FaultSpecError.
+    """
+    from bareosnet.faults.active import FaultSet
+    from bareosnet.net import faulty
+
+    faulty.install(FaultSet.parse(texts))
 
 
 _inside_trio = False
@@ -72,6 +88,11 @@ def run_daemon(
         signal.signal(signum, _exit_cleanly)
     dlog.configure(args.log_format, args.debug)
     log = structlog.get_logger("daemon")
+    try:
+        install_faults(getattr(args, "faults", []))
+    except FaultSpecError as exc:
+        print(f"error: --fault: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     try:
         config = load(args)
     except ConfigError as exc:

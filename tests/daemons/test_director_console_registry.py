@@ -9,13 +9,13 @@ import trio
 
 from bareosnet.proto.signals import Signal
 from daemons.director.console.commands import ALWAYS_ALLOWED, COMMANDS, lookup
-from daemons.director.console.registry import BAREOS_KEYS, TABLE, CommandTable
+from daemons.director.console.registry import BAREOS_KEYS, EMULATOR_KEYS, TABLE, CommandTable
 from tests.daemons.test_director_units import _session, runtime
 
 EMULATED = {
     ".", ".api", ".clients", ".consoles", ".help", ".messages", ".quit", ".status", ".storages",
     "autodisplay", "cancel", "exit", "help", "list", "llist", "messages", "quit", "restore",
-    "reload", "run", "status", "show", "version", "wait", "whoami",
+    "reload", "run", "status", "show", "version", "wait", "whoami", "fault",
 }  # fmt: skip
 
 
@@ -28,13 +28,14 @@ def test_every_registered_command_declares_usage_acl_and_api_shape() -> None:
         assert cmd.acl == cmd.key, cmd.key  # Bareos's Command ACL names the command key
         assert cmd.api, cmd.key
     # The ones with arguments say which (help <command> prints them under "Arguments:").
-    for key in (".api", ".status", "cancel", "list", "restore", "run", "show", "status", "wait"):
+    for key in (".api", ".status", "cancel", "list", "restore", "run", "show", "status", "wait",
+                "fault"):
         assert lookup(key).usage, key  # type: ignore[union-attr]
     assert ALWAYS_ALLOWED == {"exit", "quit", "whoami"}
 
 
 def test_table_keeps_bareos_order_whatever_the_registration_order() -> None:
-    assert tuple(c.key for c in COMMANDS) == BAREOS_KEYS
+    assert tuple(c.key for c in COMMANDS) == BAREOS_KEYS + EMULATOR_KEYS
     assert COMMANDS is TABLE.commands
     table = CommandTable(("status", "setdebug", "show"))
 

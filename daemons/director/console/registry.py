@@ -125,6 +125,10 @@ class CommandTable:
         return None
 
 
+# Commands of the emulator that Bareos does not have: after Bareos's keys, so that no
+# abbreviation of a Bareos command selects one of them.
+EMULATOR_KEYS: tuple[str, ...] = ("fault",)
+
 # The Director's one table; command modules register into it with ``@command(...)``.
-TABLE = CommandTable(BAREOS_KEYS)
+TABLE = CommandTable(BAREOS_KEYS + EMULATOR_KEYS)
 command = TABLE.command
