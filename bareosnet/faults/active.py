@@ -51,11 +51,14 @@ class FaultSet:
         return bool(self._entries)
 
     def for_connection(self, side: str, conn: str | None = None, peer: str | None = None,
-                       exclude: frozenset[str] = frozenset()) -> ConnectionFaults:  # fmt: skip
+                       exclude: frozenset[str] = frozenset(),
+                       explicit_side: bool = False) -> ConnectionFaults:  # fmt: skip
         """The faults a new connection may meet; ``exclude``: names with nothing to act on."""
         entries = [e for e in self._entries if e.fault.spec.scope.side in (None, side)
                    and e.fault.row.acts in ("either", side)
                    and e.fault.name not in exclude]  # fmt: skip
+        if explicit_side:  # the proxy: a fault without side= acts on the connector's bytes
+            entries = [e for e in entries if e.fault.spec.scope.side == side]
         faults = ConnectionFaults(self, side, entries)
         faults.identify(conn, peer)
         return faults

@@ -29,9 +29,6 @@ _CHALLENGE = re.compile(rb"^auth cram-md5c? <[^>]*> ssl=\d")
 _SSL_REQUIRED = re.compile(rb"( ssl=)2\b")
 # Success lines after which the handshake is over, as the proxy sees them in cleartext.
 _HANDSHAKE_OK = (b"1000 OK:", b"1000\x1eOK:", b"2000 OK Hello", b"3000 OK Hello")
-# Records an acceptor sends under TLS before its handshake is surely over (TLS 1.3:
-# Finished and tickets, then challenge, "1000 OK auth", the answer's OK, success).
-_TLS_RECORDS_TO_DONE = 6
 CORRUPT_LENGTH = 0x7FFFFFFF
 CORRUPT_SIGNAL = -9999
 UNIT_FAULTS = frozenset({"downgrade", "cram-replay", "stall-during", "drop-after-packet",
@@ -128,7 +125,6 @@ class Injector:
         self._stalled_during = False
         self._stalled_after = False
         self._peer_challenge: bytes | None = None
-        self._acceptor_records = 0
         self.closed = False
 
     def _f(self, name: str) -> Fault | None:
@@ -256,17 +252,16 @@ class Injector:
 
     # -- the proxy's view of the handshake's end
     def watch_acceptor(self, data: bytes, splitter: UnitSplitter) -> None:
-        """Called by the proxy with what the acceptor sent: marks the handshake's end."""
-        if self.after_handshake:
+        """The proxy shows us what the acceptor sent: its success line ends the handshake.
+
+        Only in cleartext; under TLS the proxy cannot see it (it uses a time instead).
+        """
+        if self.after_handshake or splitter.mode == "opaque":
             return
         for unit in splitter.feed(data):
             payload = _payload(unit, splitter.mode)
             if payload is not None and payload.startswith(_HANDSHAKE_OK):
                 self.handshake_done()
-            elif splitter.mode == "tls" and unit[0] == 23:
-                self._acceptor_records += 1
-                if self._acceptor_records >= _TLS_RECORDS_TO_DONE:
-                    self.handshake_done()
 
 
 def _corrupt(unit: bytes, mode: str | None, *, length: bool) -> bytes:

@@ -4,6 +4,9 @@ words, and that the next job runs and the volume stays readable."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from tests.daemons.test_e2e_jobs import (
     restored_root,
     snapshot,
 )
+from tests.support.daemons import BIN, REPO, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -96,3 +100,53 @@ def test_session_key_replayed_by_the_fd_is_refused_by_the_sd(tmp_path: Path) -> 
         assert sd_fail["cause"] in ("psk-mismatch", "unknown-identity", "unknown-name", "handshake"), sd_fail
         third = queue(c, "run job=backup yes")
         assert "  Termination:            Backup OK\n" in finish(c, third)
+
+
+def _wait_listening(port: int, proc: subprocess.Popen[str], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[1]
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"proxy not listening on {port}")
+
+
+def test_proxy_between_the_director_and_the_fd(tmp_path: Path) -> None:
+    """Director -> bareos-emu proxy -> File daemon: a corrupted TLS record fails one job."""
+    lab = build_lab(tmp_path)
+    behind = free_port()
+    for conf in (tmp_path / "fd").rglob("*.conf"):  # the FD moves; the proxy takes its port
+        conf.write_text(conf.read_text().replace(f"FD Port = {lab.fp}", f"FD Port = {behind}"))
+    proxy = subprocess.Popen(
+        [str(BIN / "bareos-emu"), "proxy", "--listen", f"127.0.0.1:{lab.fp}",
+         "--to", f"127.0.0.1:{behind}", "--conn", "3",
+         "--fault", "corrupt-header:1@side=acceptor,count=1"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+    )  # fmt: skip
+    try:
+        _wait_listening(lab.fp, proxy)
+        with lab.running():
+            c = lab.console()
+            bad = queue(c, "run job=backup yes")
+            msgs = finish(c, bad, timeout=30)
+            assert "  Termination:            *** Backup Error ***\n" in msgs, msgs
+            assert 'Failed to connect to File daemon "fd": ' in msgs, msgs
+            good = queue(c, "run job=backup yes")
+            msgs = finish(c, good)
+            assert "  Termination:            Backup OK\n" in msgs, msgs
+            assert "  Director -> File daemon (3):  Handshake: Immediate TLS, " in msgs, msgs
+            # The FD saw a broken TLS handshake from the Director's side of the proxy.
+            assert lab.fd.wait_for("handshake.failed", timeout=5)
+    finally:
+        proxy.terminate()
+        try:
+            _, err = proxy.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proxy.kill()
+            _, err = proxy.communicate()
+    assert proxy.returncode == 0, err
+    assert "proxy.fault_armed" in err or "corrupt-header:1@side=acceptor,count=1" in err, err

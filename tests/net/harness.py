@@ -54,8 +54,13 @@ async def run_pair(
     persona_a: Persona = Persona.V26,
     after: Callable[[BareosStream, BareosStream], Awaitable[None]] | None = None,
     timeout: float = 10,
+    via: Callable[[int], Awaitable[int]] | None = None,
 ) -> Outcome:
-    """Connect once; return what each side saw (a ConnectionInfo or the error)."""
+    """Connect once; return what each side saw (a ConnectionInfo or the error).
+
+    ``via``: given the acceptor's port, start something in between (a proxy) and
+    return the port the connector should dial instead.
+    """
     out = Outcome()
     name = hello_name(spec)
     policy = acceptor_tls.policy if acceptor_policy is None else acceptor_policy
@@ -90,6 +95,8 @@ async def run_pair(
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(serve)
+        if via is not None:
+            port = await via(port)
         first = (connector_tls.enable and persona_c.has_tls_psk) if tls_first is None else tls_first
         cfg = ConnectorConfig(spec, name, "connector", connector_key, connector_tls.policy, persona_c)
         psk = PskCredentials(psk_identity(spec.psk_type, name), connector_key) if first else None
