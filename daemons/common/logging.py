@@ -82,6 +82,8 @@ def configure(log_format: str = "console", debug_level: int = 0, stream: Any = N
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        # One write per line (message + newline): lines of --workers processes sharing
+        # one pipe must not interleave (print() writes the newline separately).
+        logger_factory=structlog.WriteLoggerFactory(stream or sys.stderr),
         cache_logger_on_first_use=False,
     )
