@@ -32,7 +32,7 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 import trio
@@ -60,9 +60,10 @@ from bareosnet.proto.jobcmds import (
 from bareosnet.proto.signals import Signal
 from daemons.common import texts
 from daemons.common.auth import open_connection
-from daemons.common.commands import CommandEntry, with_commas
+from daemons.common.commands import with_commas
 from daemons.filedaemon.backup import DEFAULT_BUFFER_SIZE, BackupRun, BackupSettings, version_line
 from daemons.filedaemon.fileselect import FileFlags, Found, Walker
+from daemons.filedaemon.interfaces import DirectorSession, fd_command
 from daemons.filedaemon.job_state import (
     BLOCKED,
     CANCELED,
@@ -77,9 +78,6 @@ from daemons.filedaemon.restore import (
     parse_regexwhere,
 )
 from daemons.filedaemon.sd_channel import SdChannel
-
-if TYPE_CHECKING:
-    from daemons.filedaemon.session import DirectorSession
 
 log = structlog.get_logger("bareos.fd.jobcmd")
 
@@ -126,6 +124,7 @@ async def _receive_list(s: DirectorSession) -> list[bytes]:
 # ---------------------------------------------------------------- JobId=
 
 
+@fd_command("JobId=")
 async def job_cmd(s: DirectorSession, text: str) -> bool:
     daemon = s.daemon
     try:
@@ -173,6 +172,7 @@ async def job_cmd(s: DirectorSession, text: str) -> bool:
 _LEVEL_LETTERS = {"full": "F", "base": "B", "differential": "D", "incremental": "I"}
 
 
+@fd_command("level = ")
 async def level_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "level")
     if job is None:
@@ -242,6 +242,7 @@ async def _sync_clocks(s: DirectorSession) -> int | None:
 # ---------------------------------------------------------------- fileset
 
 
+@fd_command("fileset")
 async def fileset_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "fileset")
     if job is None:
@@ -269,6 +270,7 @@ async def fileset_cmd(s: DirectorSession, text: str) -> bool:
 # ---------------------------------------------------------------- small commands
 
 
+@fd_command("pluginoptions")
 async def pluginoptions_cmd(s: DirectorSession, text: str) -> bool:
     try:
         PluginOptions.parse(_payload(text if text.endswith("\n") else text + "\n"))
@@ -278,6 +280,7 @@ async def pluginoptions_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("Run")
 async def runscript_cmd(s: DirectorSession, text: str) -> bool:
     try:
         cmd = RunScript.parse(_payload(text))
@@ -292,6 +295,7 @@ async def runscript_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("RunBeforeNow")
 async def runbeforenow_cmd(s: DirectorSession, text: str) -> bool:
     if s.job is not None and s.job.canceled:
         await _reply(s, "2905 Failed RunScript\n")
@@ -300,6 +304,7 @@ async def runbeforenow_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("setbandwidth=")
 async def setbandwidth_cmd(s: DirectorSession, text: str) -> bool:
     try:
         cmd = SetBandwidth.parse(_payload(text))
@@ -314,6 +319,7 @@ async def setbandwidth_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("setauthorization")
 async def setauthorization_cmd(s: DirectorSession, text: str) -> bool:
     job = s.job
     try:
@@ -349,6 +355,7 @@ async def _rebind_key(s: DirectorSession, job: FdJob, key: str, policy: int) -> 
     return True
 
 
+@fd_command("accurate")
 async def accurate_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "accurate")
     if job is None:
@@ -372,6 +379,7 @@ async def accurate_cmd(s: DirectorSession, text: str) -> bool:
     return True  # Bareos sends no answer
 
 
+@fd_command("bootstrap")
 async def bootstrap_cmd(s: DirectorSession, text: str) -> bool:
     """Deprecated (the Director sends the bootstrap to the SD): read it, say OK."""
     try:
@@ -382,6 +390,7 @@ async def bootstrap_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("restoreobject")
 async def restoreobject_cmd(s: DirectorSession, text: str) -> bool:
     if text.startswith("restoreobject end"):
         await _reply(s, "2000 OK ObjectRestored\n")
@@ -395,6 +404,7 @@ async def restoreobject_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("estimate")
 async def estimate_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "estimate")
     if job is None:
@@ -415,6 +425,7 @@ async def estimate_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("endrestore")
 async def endrestore_cmd(s: DirectorSession, text: str) -> bool:
     return False  # the end of a multi-part restore: stop the command loop
 
@@ -422,6 +433,7 @@ async def endrestore_cmd(s: DirectorSession, text: str) -> bool:
 # ---------------------------------------------------------------- storage
 
 
+@fd_command("storage ")
 async def storage_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "storage")
     if job is None:
@@ -525,6 +537,7 @@ def _flag_in_fileset(job: FdJob, letter: str) -> bool:
     return any(f.xattr if letter == "X" else f.acl for f in flags)
 
 
+@fd_command("backup")
 async def backup_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "backup")
     if job is None:
@@ -567,6 +580,7 @@ async def backup_cmd(s: DirectorSession, text: str) -> bool:
 # ---------------------------------------------------------------- restore
 
 
+@fd_command("restore ")
 async def restore_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "restore")
     if job is None:
@@ -698,26 +712,4 @@ async def end_of_session(s: DirectorSession) -> None:
                  errors=job.errors, director_gone=job.director_gone)  # fmt: skip
 
 
-# ---------------------------------------------------------------- the table rows
-
-# Bareos's order (first prefix match wins; longer keywords first where two share a start).
-JOB_COMMANDS: tuple[CommandEntry[Any], ...] = (
-    CommandEntry("accurate", accurate_cmd),
-    CommandEntry("backup", backup_cmd),
-    CommandEntry("bootstrap", bootstrap_cmd),
-    CommandEntry("endrestore", endrestore_cmd),
-    CommandEntry("estimate", estimate_cmd),
-    CommandEntry("fileset", fileset_cmd),
-    CommandEntry("JobId=", job_cmd),
-    CommandEntry("level = ", level_cmd),
-    CommandEntry("pluginoptions", pluginoptions_cmd),
-    CommandEntry("RunBeforeNow", runbeforenow_cmd),
-    CommandEntry("Run", runscript_cmd),
-    CommandEntry("restoreobject", restoreobject_cmd),
-    CommandEntry("restore ", restore_cmd),
-    CommandEntry("setauthorization", setauthorization_cmd),
-    CommandEntry("setbandwidth=", setbandwidth_cmd),
-    CommandEntry("storage ", storage_cmd),
-)
-
-__all__ = ["JOB_COMMANDS", "end_of_session"]
+__all__ = ["end_of_session"]

@@ -16,7 +16,7 @@ A connection lands in any worker, so:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import structlog
@@ -28,11 +28,9 @@ from bareosnet.proto.policy import HandshakeMode
 from daemons.common.commands import JobResult
 from daemons.common.worker_mesh import WorkerMesh, relay
 from daemons.common.workers import WorkerInfo
+from daemons.filedaemon.interfaces import FdDaemon
 from daemons.filedaemon.jobs import JobAuthorization, RunningJob
 from daemons.filedaemon.status import DirectorConnection, FdStatusView
-
-if TYPE_CHECKING:
-    from daemons.filedaemon.daemon import FileDaemon
 
 log = structlog.get_logger("bareos.fd.workers")
 
@@ -55,7 +53,7 @@ def _info_from_dict(d: dict[str, Any]) -> ConnectionInfo:
 class FdWorkers:
     """One worker's side of the group: answers the others, asks them."""
 
-    def __init__(self, daemon: FileDaemon, info: WorkerInfo) -> None:
+    def __init__(self, daemon: FdDaemon, info: WorkerInfo) -> None:
         self.daemon = daemon
         self.info = info
         self.mesh = WorkerMesh(info.directory, info.index, info.count)
