@@ -20,8 +20,12 @@ import structlog
 
 from bareosnet.proto.hello import Persona
 from bareosnet.tls.settings import TlsSettings
-from daemons.director.client_pool import ClientConnectionPool
-from daemons.director.handshake_modes import STATE_FILE_NAME, ClientFingerprint, HandshakeModeStore
+from daemons.director.probing.client_pool import ClientConnectionPool
+from daemons.director.probing.handshake_modes import (
+    STATE_FILE_NAME,
+    ClientFingerprint,
+    HandshakeModeStore,
+)
 
 log = structlog.get_logger("bareosnet.director")
 
@@ -149,9 +153,9 @@ class DirectorRuntime:
         self.modes = HandshakeModeStore(self._state_path())
         self.modes.load((c.name, client_fingerprint(c)) for c in self.clients())
         # Imported here: the connector module uses the runtime's type.
-        from daemons.director.catalog import Catalog
-        from daemons.director.clients import FileDaemonConnector
-        from daemons.director.jobs import JobManager
+        from daemons.director.catalog.store import Catalog
+        from daemons.director.jobs.manager import JobManager
+        from daemons.director.probing.clients import FileDaemonConnector
 
         self.file_daemons = FileDaemonConnector(self)
         self.catalog = Catalog.in_working_directory(self.settings.working_directory)

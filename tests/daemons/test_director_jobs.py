@@ -24,24 +24,26 @@ from bareosnet.proto.jobcmds import Jmsg, MessageType, UpdCatFileAttributes
 from bareosnet.proto.policy import HandshakeMode
 from bareosnet.proto.signals import Signal
 from bareosnet.proto.streams import CatalogRecord
-from daemons.director.catalog import Catalog, CatalogError, build_bootstrap, select_files
+from daemons.director.catalog.records import CatalogError
+from daemons.director.catalog.selection import build_bootstrap, select_files
+from daemons.director.catalog.store import Catalog
 from daemons.director.console.args import parse_args
 from daemons.director.console.commands import lookup
-from daemons.director.fd_session import FdSession
-from daemons.director.job_common import (
+from daemons.director.jobs.common import (
     active_storage_ssl,
     fileset_packets,
     jobid_ssl,
     passive_client_ssl,
     replicate_ssl,
 )
-from daemons.director.job_setup import Overrides, SetupError, build_job
-from daemons.director.jobs import JobControl, JobFailed
-from daemons.director.messages import MessageRouter, type_set
-from daemons.director.report import elapsed_text, settle_status, size_text, termination
-from daemons.director.restore import replace_code
+from daemons.director.jobs.control import JobControl, JobFailed
+from daemons.director.jobs.fd_session import FdSession
+from daemons.director.jobs.messages import MessageRouter, type_set
+from daemons.director.jobs.report import elapsed_text, settle_status, size_text, termination
+from daemons.director.jobs.restore import replace_code
+from daemons.director.jobs.sd_session import SdSession
+from daemons.director.jobs.setup import Overrides, SetupError, build_job
 from daemons.director.runtime import DirectorRuntime
-from daemons.director.sd_session import SdSession
 
 CONFIG = """
 Director { Name = bareos-dir; DirPort = 9101; Password = "secret"; Maximum Concurrent Jobs = 3 }
@@ -488,7 +490,7 @@ def test_frames_are_typed() -> None:
 
 
 def test_incremental_since_time_and_upgrade_to_full() -> None:
-    from daemons.director.backup import prepare_level
+    from daemons.director.jobs.backup import prepare_level
 
     rt = runtime()
 

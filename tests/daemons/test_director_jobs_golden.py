@@ -40,7 +40,7 @@ from bareosnet.proto.hello import Persona
 from bareosnet.proto.signals import Signal
 from bareosnet.tls.settings import CLEARTEXT
 from daemons.common.auth import acceptor_settings, open_connection
-from daemons.director.catalog import Catalog
+from daemons.director.catalog.store import Catalog
 from tests.daemons.conftest import Bare, write_config
 from tests.daemons.test_director_lab import (
     CLEAR,
@@ -438,7 +438,7 @@ def test_lab_job_names_keep_their_length() -> None:
     import itertools
     import types
 
-    from daemons.director.jobs import JobManager
+    from daemons.director.jobs.manager import JobManager
 
     fake = types.SimpleNamespace(_seq=itertools.count(4))
     name = JobManager.unique_name(fake, "backup-lab", time.time())  # type: ignore[arg-type]

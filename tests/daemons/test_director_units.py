@@ -25,13 +25,13 @@ from bareosnet.proto.signals import Signal
 from bareosnet.tls.settings import CLEARTEXT
 from daemons.common.auth import acceptor_settings
 from daemons.director.access import AcceptContext, key_table, make_resolver
-from daemons.director.client_pool import ClientConnectionPool, LeasedStream
 from daemons.director.console.acl import decide
 from daemons.director.console.args import parse_args
 from daemons.director.console.commands import COMMANDS, lookup
 from daemons.director.console.output import jsonrpc_envelope, render_json
 from daemons.director.console.session import ConsoleSession
-from daemons.director.handshake_modes import (
+from daemons.director.probing.client_pool import ClientConnectionPool, LeasedStream
+from daemons.director.probing.handshake_modes import (
     STATE_FILE_NAME,
     ClientFingerprint,
     HandshakeModeStore,
@@ -506,7 +506,7 @@ async def test_idle_console_is_closed() -> None:
 
 
 async def test_unreachable_client_keeps_its_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    import daemons.director.clients as clients_mod
+    import daemons.director.probing.clients as clients_mod
     from tests.support.daemons import free_port
 
     monkeypatch.setattr(clients_mod, "STATUS_RETRY", (0.05, 0.2))

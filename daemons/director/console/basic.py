@@ -1,4 +1,7 @@
-"""Small console commands: .api, version, whoami, help, messages, autodisplay, reload, quit."""
+"""Small console commands: .api, version, whoami, help, messages, autodisplay, reload, quit.
+
+``help`` and ``.help`` are built from the registered table (:mod:`.registry`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import structlog
 from daemons.common import texts
 from daemons.director.console.args import Args
 from daemons.director.console.output import ApiMode
+from daemons.director.console.registry import TABLE, command
 
 if TYPE_CHECKING:
     from daemons.director.console.session import ConsoleSession
@@ -18,10 +22,17 @@ log = structlog.get_logger("bareosnet.director.console")
 _TRUE = {"yes", "true", "1", "on"}
 
 
+@command(".", help="no operation", usage="", api="{}")
 async def noop(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
+@command(
+    ".api",
+    help="switch the API mode of this console",
+    usage="[ 0 | 1 | 2 | off | on | json ] [compact=<yes|no>]",
+    api='{"api": <mode 0|1|2>}',
+)
 async def api(s: ConsoleSession, args: Args) -> bool:
     """``.api [0|1|2|off|on|json] [compact=yes|no]``; prints ``api: N`` in the new mode."""
     out = s.out
@@ -47,6 +58,12 @@ async def api(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
+@command(
+    "version",
+    help="print the Director's version",
+    usage="",
+    api='{"version": {"name", "type", "version", "bdate", "operatingsystem", "distname", "distversion", "customversionid"}}',
+)
 async def version(s: ConsoleSession, args: Args) -> bool:
     rt = s.rt
     p = rt.persona
@@ -72,6 +89,13 @@ async def version(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
+@command(
+    "whoami",
+    help="print the name this console is logged in as",
+    usage="",
+    api='{"whoami": <name>}',
+    always_allowed=True,
+)
 async def whoami(s: ConsoleSession, args: Args) -> bool:
     name = s.acl.name if s.acl is not None else "root"
     await s.out.text(f"{name}\n")
@@ -79,13 +103,17 @@ async def whoami(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
+@command(
+    "help",
+    help="list the commands with a short description",
+    usage="[<command>]",
+    api='{<key>: {"command", "description", "arguments", "permission"}, ...}',
+)
 async def help(s: ConsoleSession, args: Args) -> bool:
-    from daemons.director.console.commands import COMMANDS
-
     out = s.out
     if len(args) == 2:
         wanted = args.words[1][0].lower()
-        for cmd in COMMANDS:
+        for cmd in TABLE.commands:
             if cmd.key == wanted:
                 await out.text(f"  {cmd.key:<18} {cmd.help or '(not emulated)'}\n\n")
                 if cmd.usage:
@@ -97,7 +125,7 @@ async def help(s: ConsoleSession, args: Args) -> bool:
         await out.error(f"{args.words[1][0]}: no such command.\n")
         return False
     await out.text("  Command            Description\n  =======            ===========\n")
-    for cmd in COMMANDS:
+    for cmd in TABLE.commands:
         if cmd.key.startswith(".") or not cmd.emulated or not s.command_allowed(cmd.key):
             continue
         await out.text(f"  {cmd.key:<18} {cmd.help}\n")
@@ -106,16 +134,20 @@ async def help(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
+@command(
+    ".help", help="list the commands (machine readable)", usage="", api='{"commands": [<key>, ...]}'
+)
 async def dot_help(s: ConsoleSession, args: Args) -> bool:
-    from daemons.director.console.commands import COMMANDS
-
-    names = [c.key for c in COMMANDS if c.emulated and s.command_allowed(c.key)]
+    names = [c.key for c in TABLE.commands if c.emulated and s.command_allowed(c.key)]
     for name in names:
         await s.out.text(f"{name}\n")
     s.out.set("commands", names)
     return True
 
 
+@command(
+    "autodisplay", help="switch automatic display of queued messages", usage="on | off", api="{}"
+)
 async def autodisplay(s: ConsoleSession, args: Args) -> bool:
     for key, _ in args.words[1:]:
         if key.lower() == "on":
@@ -128,6 +160,7 @@ async def autodisplay(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
+@command("messages", help="print and clear queued messages", usage="", api="{}")
 async def messages(s: ConsoleSession, args: Args) -> bool:
     if s.rt.messages.pending and s.command_allowed("messages"):
         await s.show_messages()
@@ -136,12 +169,19 @@ async def messages(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
+@command(".messages", help="print queued messages, nothing when there are none", usage="", api="{}")
 async def dot_messages(s: ConsoleSession, args: Args) -> bool:
     if s.rt.messages.pending and s.command_allowed(".messages"):
         await s.show_messages()
     return True
 
 
+@command(
+    "reload",
+    help="read the configuration again (forgets the clients' handshake modes)",
+    usage="",
+    api='{"reload": {"success": <bool>}}',
+)
 async def reload(s: ConsoleSession, args: Args) -> bool:
     try:
         s.rt.reload()
@@ -154,6 +194,9 @@ async def reload(s: ConsoleSession, args: Args) -> bool:
     return ok
 
 
+@command(".quit", help="close this console connection", usage="", api="{}")
+@command("exit", help="close this console connection", usage="", api="{}", always_allowed=True)
+@command("quit", help="close this console connection", usage="", api="{}", always_allowed=True)
 async def quit(s: ConsoleSession, args: Args) -> bool:
     s.quit = True
     return True

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bareosnet.proto.policy import HandshakeMode
 from daemons.director.console.args import Args
+from daemons.director.console.registry import command
 
 if TYPE_CHECKING:
     from daemons.director.console.session import ConsoleSession
@@ -118,6 +119,12 @@ async def _dump(s: ConsoleSession, group: str, rtype: str, res: Any, hide: bool)
     await s.out.text(sep + tail)
 
 
+@command(
+    "show",
+    help="print resources in configuration syntax (passwords as [md5] hashes)",
+    usage="clients | client=<name> | storages | storage=<name> | consoles | directors | all",
+    api='{<group>: {<name>: {<directive>: <value>, ..., "handshake_mode"?}}, ...}',
+)
 async def show(s: ConsoleSession, args: Args) -> bool:
     hide = not s.command_allowed("configure")
     rt = s.rt
@@ -171,14 +178,27 @@ async def _dot_list(s: ConsoleSession, args: Args, rtype: str, group: str) -> bo
     return True
 
 
+@command(
+    ".clients",
+    help="list the Client names",
+    usage="[enabled | disabled]",
+    api='{"clients": [{"name", "enabled", "handshake_mode"?}, ...]}',
+)
 async def dot_clients(s: ConsoleSession, args: Args) -> bool:
     return await _dot_list(s, args, "client", "clients")
 
 
+@command(
+    ".storages",
+    help="list the Storage names",
+    usage="[enabled | disabled]",
+    api='{"storages": [{"name", "enabled"}, ...]}',
+)
 async def dot_storages(s: ConsoleSession, args: Args) -> bool:
     return await _dot_list(s, args, "storage", "storages")
 
 
+@command(".consoles", help="list the Console names", usage="", api='{"consoles": [{"name"}, ...]}')
 async def dot_consoles(s: ConsoleSession, args: Args) -> bool:
     names = [c.name for c in s.rt.cfg.all("console")]
     for name in names:

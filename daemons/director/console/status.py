@@ -12,9 +12,10 @@ from bareosnet.proto.framing import Packet
 from bareosnet.proto.names import bash_spaces
 from daemons.common import texts
 from daemons.common.commands import TERMINATED_HEADER, job_type_text, level_text, terminated_row
-from daemons.director.clients import ClientConnectError
 from daemons.director.console.args import Args
-from daemons.director.storages import StorageConnectError, connect_to_storage_daemon
+from daemons.director.console.registry import command
+from daemons.director.probing.clients import ClientConnectError
+from daemons.director.probing.storages import StorageConnectError, connect_to_storage_daemon
 
 if TYPE_CHECKING:
     from bareosnet.net.stream import BareosStream
@@ -26,6 +27,12 @@ OK_DOT_STATUS = "1000 OK .status\n"
 RELAY_TIMEOUT = 60.0
 
 
+@command(
+    "status",
+    help="show the state of the Director, a File daemon or a Storage daemon",
+    usage="director | client=<client-name> | storage=<storage-name> | all",
+    api='{"header"?, "scheduled"?, "running"?, "terminated"?, "client-connection"?} (see .status)',
+)
 async def status(s: ConsoleSession, args: Args) -> bool:
     if len(args) == 1:
         # Bareos would prompt for the daemon type; the emulator shows the Director.
@@ -54,6 +61,13 @@ async def status(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
+@command(
+    ".status",
+    help="machine readable status",
+    usage="dir ( current | last | header | running | terminated ) "
+    "| client=<client-name> [status] | storage=<storage-name> [status]",
+    api='dir header: {"header": {...}}; dir running: {"running": [...]}; dir terminated: {"terminated": [...]}',
+)
 async def dot_status(s: ConsoleSession, args: Args) -> bool:
     if len(args) < 2:
         await s.out.text("1900 Bad .status command, missing arguments.\n")

@@ -19,8 +19,7 @@ from __future__ import annotations
 import structlog
 
 from bareosnet.proto.jobcmds import FdJobCommand, JobLevel, JobType, SdJobCommand, StorageCommand
-from daemons.director.data_phase import DataPhase, take_sd_results
-from daemons.director.job_common import (
+from daemons.director.jobs.common import (
     active_storage_ssl,
     data_address,
     fileset_md5,
@@ -31,8 +30,9 @@ from daemons.director.job_common import (
     passive_client_ssl,
     use_vss,
 )
-from daemons.director.jobs import JS_RUNNING, JobControl, JobFailed, JobKind
-from daemons.director.report import backup_report
+from daemons.director.jobs.control import JS_RUNNING, JobControl, JobFailed, JobKind
+from daemons.director.jobs.data_phase import DataPhase, take_sd_results
+from daemons.director.jobs.report import backup_report
 
 log = structlog.get_logger("bareosnet.director.backup")
 

@@ -60,8 +60,8 @@ from bareosnet.proto.jobcmds import (
 from bareosnet.proto.names import unbash_spaces
 from bareosnet.proto.signals import Signal
 from bareosnet.proto.streams import STREAM_MASK, Stream
-from daemons.director.catalog import CatalogError, MediaRecord, is_digest
-from daemons.director.jobs import JobControl, JobFailed
+from daemons.director.catalog.records import CatalogError, MediaRecord, is_digest
+from daemons.director.jobs.control import JobControl, JobFailed
 
 if TYPE_CHECKING:
     from bareosnet.net.handshake import ConnectionInfo

@@ -31,18 +31,19 @@ from typing import Any
 import structlog
 
 from bareosnet.proto.jobcmds import JobLevel, JobType, Replicate, SdJobCommand
-from daemons.director.catalog import CatalogError, JobRecord, build_bootstrap, select_files
-from daemons.director.data_phase import DataPhase, take_sd_results
-from daemons.director.job_common import (
+from daemons.director.catalog.records import CatalogError, JobRecord
+from daemons.director.catalog.selection import build_bootstrap, select_files
+from daemons.director.jobs.common import (
     data_address,
     fileset_md5,
     open_storage,
     replicate_ssl,
     storage_of,
 )
-from daemons.director.jobs import JS_RUNNING, JobControl, JobFailed, JobKind
-from daemons.director.report import copy_report
-from daemons.director.sd_session import storage_devices
+from daemons.director.jobs.control import JS_RUNNING, JobControl, JobFailed, JobKind
+from daemons.director.jobs.data_phase import DataPhase, take_sd_results
+from daemons.director.jobs.report import copy_report
+from daemons.director.jobs.sd_session import storage_devices
 
 log = structlog.get_logger("bareosnet.director.copy")
 
@@ -113,7 +114,7 @@ async def run_copy(job: JobControl) -> None:
         if len(ids) > 1:
             job.message(f"The following {len(ids)} JobIds were chosen to be copied: "
                         f"{','.join(map(str, ids))}\n")  # fmt: skip
-            from daemons.director.job_setup import build_job
+            from daemons.director.jobs.setup import build_job
 
             for prior_id in ids:
                 child = build_job(rt, job.job_res)

@@ -21,10 +21,10 @@ from collections.abc import Awaitable, Callable
 import structlog
 import trio
 
-from daemons.director.fd_session import FdSession
-from daemons.director.job_common import cancel_on_client, cancel_on_storage
-from daemons.director.jobs import JS_TERMINATED, JS_WARNINGS, JobControl, JobFailed
-from daemons.director.sd_session import SdSession
+from daemons.director.jobs.common import cancel_on_client, cancel_on_storage
+from daemons.director.jobs.control import JS_TERMINATED, JS_WARNINGS, JobControl, JobFailed
+from daemons.director.jobs.fd_session import FdSession
+from daemons.director.jobs.sd_session import SdSession
 
 log = structlog.get_logger("bareosnet.director.jobs")
 

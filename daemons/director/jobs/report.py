@@ -14,7 +14,7 @@ import time
 
 from daemons.common import texts
 from daemons.common.commands import job_status_text, level_text, with_commas, with_suffix
-from daemons.director.jobs import (
+from daemons.director.jobs.control import (
     JS_CANCELED,
     JS_ERROR,
     JS_ERROR_TERMINATED,
@@ -98,7 +98,7 @@ def _catalog_line(job: JobControl) -> str:
 
 
 def _with_time_prefix(job: JobControl, lines: list[str]) -> list[str]:
-    from daemons.director.messages import message_time
+    from daemons.director.jobs.messages import message_time
 
     return [f"{message_time(job.end_time)} {lines[0]}", *lines[1:]]
 

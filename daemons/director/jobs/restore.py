@@ -29,8 +29,7 @@ from bareosnet.proto.jobcmds import (
     SdJobCommand,
     StorageCommand,
 )
-from daemons.director.data_phase import DataPhase, take_sd_results
-from daemons.director.job_common import (
+from daemons.director.jobs.common import (
     active_storage_ssl,
     data_address,
     fileset_md5,
@@ -39,8 +38,9 @@ from daemons.director.job_common import (
     open_storage,
     passive_client_ssl,
 )
-from daemons.director.jobs import JS_RUNNING, JobControl, JobFailed, JobKind
-from daemons.director.report import restore_report
+from daemons.director.jobs.control import JS_RUNNING, JobControl, JobFailed, JobKind
+from daemons.director.jobs.data_phase import DataPhase, take_sd_results
+from daemons.director.jobs.report import restore_report
 
 log = structlog.get_logger("bareosnet.director.restore")
 

@@ -18,7 +18,6 @@ callers run in the Director's trio thread.
 
 from __future__ import annotations
 
-import base64
 import re
 import sqlite3
 import time
@@ -26,12 +25,20 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
 import structlog
 
-from bareosnet.proto.attributes import AttributeRecord, FileType, decode_stat, encode_stat
-from bareosnet.proto.bootstrap import Bootstrap, BootstrapEntry, IndexRange
-from bareosnet.proto.streams import DIGEST_LENGTHS, STREAM_MASK
+from bareosnet.proto.attributes import AttributeRecord, encode_stat
+from bareosnet.proto.streams import STREAM_MASK
+from daemons.director.catalog.records import (
+    RUNNING_STATUSES,
+    CatalogError,
+    FileRecord,
+    JobMediaRecord,
+    JobRecord,
+    MediaRecord,
+    digest_text,
+    split_path,
+)
 
 log = structlog.get_logger("bareosnet.director.catalog")
 
@@ -132,182 +139,6 @@ CREATE TABLE IF NOT EXISTS Log (
 CREATE INDEX IF NOT EXISTS FileJobIdIndex ON File (JobId);
 CREATE INDEX IF NOT EXISTS JobMediaJobIdIndex ON JobMedia (JobId);
 """
-
-# Job statuses that count as "ran to the end" for restores, incrementals, copies.
-OK_STATUSES = ("T", "W")
-RUNNING_STATUSES = (
-    "C",
-    "R",
-    "F",
-    "S",
-    "m",
-    "M",
-    "s",
-    "j",
-    "c",
-    "d",
-    "t",
-    "p",
-    "B",
-    "i",
-    "a",
-    "l",
-    "L",
-)
-
-
-class CatalogError(Exception):
-    """A catalog request that cannot be satisfied (the text goes to the job log)."""
-
-
-@attrs.frozen
-class JobRecord:
-    job_id: int
-    job: str
-    name: str
-    type: str
-    level: str
-    client: str | None
-    fileset: str | None
-    pool: str | None
-    storage: str | None
-    status: str
-    sched_time: float | None
-    start_time: float | None
-    end_time: float | None
-    files: int
-    bytes: int
-    read_bytes: int
-    errors: int
-    vol_session_id: int
-    vol_session_time: int
-    prior_job_id: int
-    since_time: float | None
-    prev_job: str | None
-    client_uname: str | None
-    error_text: str | None
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> JobRecord:
-        return cls(
-            job_id=row["JobId"], job=row["Job"], name=row["Name"], type=row["Type"],
-            level=row["Level"], client=row["ClientName"], fileset=row["FileSetName"],
-            pool=row["PoolName"], storage=row["StorageName"], status=row["JobStatus"],
-            sched_time=row["SchedTime"], start_time=row["StartTime"], end_time=row["EndTime"],
-            files=row["JobFiles"], bytes=row["JobBytes"], read_bytes=row["ReadBytes"],
-            errors=row["JobErrors"], vol_session_id=row["VolSessionId"],
-            vol_session_time=row["VolSessionTime"], prior_job_id=row["PriorJobId"],
-            since_time=row["SinceTime"], prev_job=row["PrevJob"],
-            client_uname=row["ClientUname"], error_text=row["ErrorText"],
-        )  # fmt: skip
-
-
-@attrs.frozen
-class MediaRecord:
-    media_id: int
-    volume: str
-    pool: str
-    media_type: str
-    storage: str | None
-    vol_jobs: int
-    vol_files: int
-    vol_blocks: int
-    vol_bytes: int
-    vol_mounts: int
-    vol_errors: int
-    vol_writes: int
-    max_vol_bytes: int
-    vol_capacity_bytes: int
-    vol_status: str
-    slot: int
-    in_changer: int
-    vol_read_time: int
-    vol_write_time: int
-    label_type: int
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> MediaRecord:
-        return cls(
-            media_id=row["MediaId"], volume=row["VolumeName"], pool=row["PoolName"],
-            media_type=row["MediaType"], storage=row["StorageName"], vol_jobs=row["VolJobs"],
-            vol_files=row["VolFiles"], vol_blocks=row["VolBlocks"], vol_bytes=row["VolBytes"],
-            vol_mounts=row["VolMounts"], vol_errors=row["VolErrors"], vol_writes=row["VolWrites"],
-            max_vol_bytes=row["MaxVolBytes"], vol_capacity_bytes=row["VolCapacityBytes"],
-            vol_status=row["VolStatus"], slot=row["Slot"], in_changer=row["InChanger"],
-            vol_read_time=row["VolReadTime"], vol_write_time=row["VolWriteTime"],
-            label_type=row["LabelType"],
-        )  # fmt: skip
-
-    @property
-    def end_block(self) -> int:
-        # A file volume's last byte address (what Bareos reports as EndBlock).
-        return self.vol_bytes - 1 if self.vol_bytes > 0 else 0
-
-
-@attrs.frozen
-class JobMediaRecord:
-    job_id: int
-    media_id: int
-    volume: str
-    media_type: str
-    storage: str | None
-    first_index: int
-    last_index: int
-    start_file: int
-    end_file: int
-    start_block: int
-    end_block: int
-
-
-@attrs.frozen
-class FileRecord:
-    job_id: int
-    file_index: int
-    path: str
-    name: str
-    file_type: int
-    lstat: str
-    link: str
-    digest: str
-
-    @property
-    def fname(self) -> str:
-        return self.path + self.name
-
-    @property
-    def is_dir(self) -> bool:
-        return self.file_type in (FileType.DIREND, FileType.DIRNOCHG)
-
-    @property
-    def mode(self) -> int:
-        return decode_stat(self.lstat).mode
-
-    @property
-    def size(self) -> int:
-        return decode_stat(self.lstat).size
-
-
-def split_path(fname: str) -> tuple[str, str]:
-    """Bareos's Path/Name split: a directory is all path (trailing slash), no name."""
-    if fname.endswith("/"):
-        return fname, ""
-    head, sep, tail = fname.rpartition("/")
-    return head + sep, tail
-
-
-def digest_text(digest: bytes) -> str:
-    """The digest as Bareos stores it: base64 without padding."""
-    return base64.b64encode(digest).decode("ascii").rstrip("=")
-
-
-def _ranges(numbers: Iterable[int]) -> list[IndexRange]:
-    out: list[IndexRange] = []
-    for n in sorted(set(numbers)):
-        if out and out[-1].last + 1 == n:
-            out[-1] = IndexRange(out[-1].first, n)
-        else:
-            out.append(IndexRange(n, n))
-    return out
 
 
 class Catalog:
@@ -727,85 +558,3 @@ class Catalog:
 
 def _volume_name(prefix: str, number: int) -> str:
     return f"{prefix}{number:04d}"
-
-
-# ---------------------------------------------------------------------- restore selection
-
-
-@attrs.frozen
-class RestoreSelection:
-    """What a restore reads: the newest version of every selected file, per job."""
-
-    files: tuple[FileRecord, ...]
-    job_ids: tuple[int, ...]
-
-    @property
-    def count(self) -> int:
-        return len(self.files)
-
-
-def select_files(
-    catalog: Catalog, job_ids: Sequence[int], wanted: Sequence[str] = ()
-) -> RestoreSelection:
-    """Merge the jobs' trees (a later job's version wins) and keep ``wanted`` (all if empty).
-
-    A wanted path that is a directory selects everything below it.
-    """
-    tree: dict[str, FileRecord] = {}
-    for job_id in job_ids:
-        for f in catalog.files(job_id):
-            if f.file_type in (FileType.NOCHG, FileType.DIRNOCHG, FileType.DELETED):
-                continue
-            tree[f.fname] = f
-    if wanted:
-        keep: dict[str, FileRecord] = {}
-        for want in wanted:
-            base = want.rstrip("/")
-            for fname, rec in tree.items():
-                plain = fname.rstrip("/")
-                if plain == base or plain.startswith(base + "/"):
-                    keep[fname] = rec
-        tree = keep
-    files = tuple(sorted(tree.values(), key=lambda f: (f.job_id, f.file_index)))
-    return RestoreSelection(files, tuple(sorted({f.job_id for f in files})))
-
-
-def build_bootstrap(
-    catalog: Catalog, selection: RestoreSelection, *, device_of: dict[str, str] | None = None
-) -> Bootstrap:
-    """Bootstrap entries, one per (job, volume), with the FileIndex ranges of the selection."""
-    entries: list[BootstrapEntry] = []
-    by_job: dict[int, list[int]] = {}
-    for f in selection.files:
-        by_job.setdefault(f.job_id, []).append(f.file_index)
-    for job_id, indexes in sorted(by_job.items()):
-        job = catalog.job(job_id)
-        if job is None:
-            raise CatalogError(f"JobId {job_id} is not in the catalog")
-        media = [jm for jm in catalog.jobmedia(job_id) if jm.last_index > 0]
-        if not media:
-            raise CatalogError(f"no volume information (JobMedia) for JobId {job_id}")
-        for jm in media:
-            here = [i for i in indexes if jm.first_index <= i <= jm.last_index]
-            if not here:
-                continue
-            start = (jm.start_file << 32) | jm.start_block
-            end = (jm.end_file << 32) | jm.end_block
-            entries.append(
-                BootstrapEntry(
-                    volume=jm.volume,
-                    media_type=jm.media_type,
-                    storage=jm.storage,
-                    device=(device_of or {}).get(jm.storage or ""),
-                    vol_session_id=[job.vol_session_id],
-                    vol_session_time=job.vol_session_time,
-                    vol_addr=[IndexRange(start, max(start, end))],
-                    file_index=_ranges(here),
-                    count=len(here),
-                )
-            )
-    return Bootstrap(entries)
-
-
-def is_digest(stream: int) -> bool:
-    return (stream & STREAM_MASK) in DIGEST_LENGTHS

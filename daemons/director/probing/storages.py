@@ -10,7 +10,7 @@ from bareosnet.errors import BareosError
 from bareosnet.net.handshake import ConnectionInfo
 from bareosnet.net.stream import BareosStream
 from daemons.common.auth import authenticate
-from daemons.director.outbound import tcp_connect
+from daemons.director.probing.outbound import tcp_connect
 
 if TYPE_CHECKING:
     from daemons.director.runtime import DirectorRuntime

@@ -30,8 +30,8 @@ from bareosnet.net.handshake import ConnectionInfo
 from bareosnet.net.stream import BareosStream
 from bareosnet.proto.policy import HandshakeMode
 from daemons.common.auth import authenticate
-from daemons.director.client_pool import LeasedStream
-from daemons.director.outbound import tcp_connect
+from daemons.director.probing.client_pool import LeasedStream
+from daemons.director.probing.outbound import tcp_connect
 
 if TYPE_CHECKING:
     from daemons.director.runtime import DirectorRuntime

@@ -21,11 +21,11 @@ import structlog
 
 from bareosnet.proto import fileset as fs
 from bareosnet.proto.policy import HandshakeMode
-from daemons.director.clients import ClientConnectError
-from daemons.director.fd_session import FdSession
-from daemons.director.jobs import JS_WAIT_FD, JS_WAIT_SD, JobControl, JobFailed
-from daemons.director.sd_session import SdSession
-from daemons.director.storages import StorageConnectError, connect_to_storage_daemon
+from daemons.director.jobs.control import JS_WAIT_FD, JS_WAIT_SD, JobControl, JobFailed
+from daemons.director.jobs.fd_session import FdSession
+from daemons.director.jobs.sd_session import SdSession
+from daemons.director.probing.clients import ClientConnectError
+from daemons.director.probing.storages import StorageConnectError, connect_to_storage_daemon
 
 log = structlog.get_logger("bareosnet.director.jobs")
 

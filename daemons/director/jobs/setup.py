@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from daemons.director.job_common import storage_of
-from daemons.director.jobs import JobControl, JobKind
+from daemons.director.jobs.common import storage_of
+from daemons.director.jobs.control import JobControl, JobKind
 
 if TYPE_CHECKING:
     from daemons.director.runtime import DirectorRuntime
@@ -104,15 +104,15 @@ def build_job(rt: DirectorRuntime, job_res: Any, ov: Overrides = Overrides()) ->
 
 def kind_of(job_type: str) -> JobKind:
     if job_type == "B":
-        from daemons.director.backup import BACKUP
+        from daemons.director.jobs.backup import BACKUP
 
         return BACKUP
     if job_type == "R":
-        from daemons.director.restore import RESTORE
+        from daemons.director.jobs.restore import RESTORE
 
         return RESTORE
     if job_type == "c":
-        from daemons.director.copy import COPY
+        from daemons.director.jobs.copy import COPY
 
         return COPY
     raise SetupError("this job type is not emulated (Backup, Restore and Copy jobs are)")

@@ -27,10 +27,15 @@ import structlog
 
 from bareosnet.proto.attributes import decode_stat
 from daemons.common.commands import job_status_text, with_commas
-from daemons.director.catalog import JobRecord, build_bootstrap, select_files
+from daemons.director.catalog.records import JobRecord
+from daemons.director.catalog.selection import build_bootstrap, select_files
 from daemons.director.console.args import Args
-from daemons.director.job_common import cancel_on_client, cancel_on_storage
-from daemons.director.job_setup import (
+from daemons.director.console.registry import command
+from daemons.director.jobs.common import cancel_on_client, cancel_on_storage
+from daemons.director.jobs.control import JobControl
+from daemons.director.jobs.restore import REPLACE_CODES, replace_code
+from daemons.director.jobs.sd_session import storage_devices
+from daemons.director.jobs.setup import (
     Overrides,
     SetupError,
     build_job,
@@ -38,9 +43,6 @@ from daemons.director.job_setup import (
     kind_of,
     level_code,
 )
-from daemons.director.jobs import JobControl
-from daemons.director.restore import REPLACE_CODES, replace_code
-from daemons.director.sd_session import storage_devices
 
 if TYPE_CHECKING:
     from daemons.director.console.session import ConsoleSession
@@ -77,6 +79,7 @@ async def _using_catalog(s: ConsoleSession, *, always: bool = False) -> None:
 # ---------------------------------------------------------------------- run
 
 
+@command("run", help="run a Backup or Copy job", usage=RUN_USAGE, api='{"run": {"jobid"}}')
 async def run(s: ConsoleSession, args: Args) -> bool:
     rt = s.rt
     for key, _ in args.words[1:]:
@@ -180,6 +183,12 @@ def _restore_job_res(s: ConsoleSession, name: str | None) -> Any | None:
     return None
 
 
+@command(
+    "restore",
+    help="restore files (non-interactive, see docs/jobs.md)",
+    usage=RESTORE_USAGE,
+    api='{"run": {"jobid"}}',
+)
 async def restore(s: ConsoleSession, args: Args) -> bool:
     rt = s.rt
     out = s.out
@@ -329,6 +338,12 @@ def _write_bootstrap(s: ConsoleSession, text: str) -> str | None:
 # ---------------------------------------------------------------------- wait
 
 
+@command(
+    "wait",
+    help="wait until no job (or the given job) runs",
+    usage=WAIT_USAGE,
+    api='{"Job": {"JobId", "JobStatusLong", ...}} with jobid=/job=, else {}',
+)
 async def wait(s: ConsoleSession, args: Args) -> bool:
     rt = s.rt
     if len(args) == 1:
@@ -509,10 +524,22 @@ def _long_job(rec: JobRecord) -> dict[str, Any]:
     }
 
 
+@command(
+    "list",
+    help="list jobs, files of a job, volumes from the catalog",
+    usage=LIST_USAGE,
+    api='{"jobs": [...]} | {"filenames": [{"filename"}, ...]} | {"volumes": [...]}',
+)
 async def list_cmd(s: ConsoleSession, args: Args) -> bool:
     return await _list(s, args, long=False)
 
 
+@command(
+    "llist",
+    help="list in long form (one key: value block per job)",
+    usage=LIST_USAGE,
+    api='{"jobs": [...]} (every column) | {"filenames": [...]} | {"volumes": [...]}',
+)
 async def llist_cmd(s: ConsoleSession, args: Args) -> bool:
     return await _list(s, args, long=True)
 
@@ -520,6 +547,9 @@ async def llist_cmd(s: ConsoleSession, args: Args) -> bool:
 # ---------------------------------------------------------------------- cancel
 
 
+@command(
+    "cancel", help="cancel a running job", usage=CANCEL_USAGE, api='{"cancel": {"jobid", "job"}}'
+)
 async def cancel(s: ConsoleSession, args: Args) -> bool:
     rt = s.rt
     job: JobControl | None = None

@@ -49,7 +49,7 @@ from bareosnet.proto.jobcmds import (
     redact,
 )
 from bareosnet.proto.signals import Signal
-from daemons.director.jobs import JobControl, JobFailed
+from daemons.director.jobs.control import JobControl, JobFailed
 
 if TYPE_CHECKING:
     from bareosnet.net.handshake import ConnectionInfo
