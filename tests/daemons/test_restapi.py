@@ -759,7 +759,53 @@ def _post_console(st: Stand) -> None:
 
 # ---------------------------------------------------------------- what does not work yet
 
-PENDING: dict[str, str] = {}
+PENDING: dict[str, str] = {
+    "GET /control/directors/time": "time: not emulated",
+    "GET /control/clients": "llist clients / llist client=: not emulated",
+    "GET /control/clients/{client_id}": "llist clients: not emulated",
+    "PUT /control/clients/disable/{client_name}": "disable client=: not emulated",
+    "PUT /control/clients/enable/{client_name}": "enable client=: not emulated",
+    "GET /configuration/clients": "show clients verbose: no defaults, values not typed as Bareos types them",
+    "POST /configuration/clients": "configure add: not emulated",
+    "GET /configuration/filesets": "show filesets: no Include/Exclude/Options",
+    "POST /control/jobs/rerun/{job_id}": "rerun jobid=: not emulated",
+    "POST /control/jobs/rerun": "rerun since_jobid=: not emulated",
+    "PUT /control/jobs/cancel/{job_id}": "cancel of a job that is not running: not Bareos's error text",
+    "PUT /control/jobs/disable/{job_name}": "disable job= / .jobs: not emulated",
+    "PUT /control/jobs/enable/{job_name}": "enable job= / .jobs: not emulated",
+    "GET /control/jobs/totals": "llist jobtotals: not emulated",
+    "GET /control/jobs/{job_id}": "llist jobid=: not Bareos's columns, values not strings",
+    "GET /control/jobs": "llist jobs: count, offset=, jobstatus=, joblevel=, hours= ignored; values not strings",
+    "DELETE /control/jobs/{job_id}": "delete jobid=: not emulated",
+    "GET /control/jobs/logs/{job_id}": "list joblog: not emulated",
+    "POST /confguration/jobdefs": "configure add: not emulated",
+    "GET /configuration/jobs": "show jobs verbose: no defaults",
+    "POST /configuration/jobs": "configure add: not emulated",
+    "GET /control/volumes": "llist volumes: not keyed by pool, count ignored, values not strings",
+    "GET /control/volumes/{volume_id}": "llist volumes: not keyed by pool",
+    "POST /control/volumes": "label: not emulated",
+    "PATCH /control/volumes/{volume_name}": "update volume=: not emulated",
+    "PUT /control/volumes/move": "move: not emulated (no-autochanger error)",
+    "PUT /control/volumes/export": "export: not emulated (no-autochanger error)",
+    "PUT /control/volumes/import": "import: not emulated (no-autochanger error)",
+    "PUT /control/volumes/{volume_name}": "relabel: not emulated",
+    "DELETE /control/volumes/{volume_name}": "delete volume=: not emulated",
+    "GET /configuration/pools": "show pools verbose: no defaults",
+    "POST /configuration/pools": "configure add: not emulated",
+    "GET /control/pools": "llist pools: not emulated",
+    "GET /control/pools/{pool_id}": "llist pools: not emulated",
+    "GET /configuration/schedules": "show schedules verbose: no defaults",
+    "POST /configuration/schedules": "configure add: not emulated",
+    "PUT /control/schedules/disable/{schedule_name}": "disable schedule= / .schedule: not emulated",
+    "PUT /control/schedules/enable/{schedule_name}": "enable schedule= / .schedule: not emulated",
+    "POST /configuration/storage": "configure add: not emulated",
+    "GET /configuration/users": "show users: resource lists not JSON arrays",
+    "POST /configuration/users": "configure add: not emulated",
+    "GET /configuration/profiles": "show profiles: ACLs not JSON arrays",
+    "POST /configuration/profiles": "configure add: not emulated",
+    "GET /configuration/consoles": "show consoles: ACLs not JSON arrays",
+    "POST /configuration/consoles": "configure add: not emulated",
+}
 
 
 def _params() -> list[Any]:
@@ -797,3 +843,13 @@ def test_run_and_restore_through_the_rest_api(stand: Stand) -> None:
     assert st.wait(restore)["JobStatus"] == "T"
     assert st.call("GET", f"/control/jobs/{restore}").json()["type"] == "R"
     assert snapshot(restored_root(where, st.lab.data)) == original
+
+
+def test_batch_mode_follows_the_api_mode(stand: Stand) -> None:
+    """``.api 2`` sets batch mode (run without "yes" runs); ``.api 0`` clears it again."""
+    c = bareos.bsock.DirectorConsole(address="127.0.0.1", port=stand.lab.dp, name=API_USER,
+                                     password=bareos.bsock.Password(API_SECRET))  # fmt: skip
+    c.call(".api 2")
+    c.call(".api 0")
+    out = c.call("run job=backup").decode()
+    assert "JobName:  backup\n" in out and "Job queued" not in out, out
