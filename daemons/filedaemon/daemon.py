@@ -14,7 +14,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import attrs
 import structlog
 import trio
 
@@ -22,28 +21,29 @@ from bareosnet.errors import BareosError
 from bareosnet.net.handshake import ConnectionInfo, Resolver
 from bareosnet.net.stream import BareosStream
 from daemons.common.commands import CommandTable
-from daemons.common.daemon_base import DaemonOptions, ListeningDaemon
-from daemons.filedaemon import client_initiated
+from daemons.common.daemon_base import ListeningDaemon
+from daemons.filedaemon import client_initiated, control_commands, job_commands
 from daemons.filedaemon.access import make_resolver
+from daemons.filedaemon.interfaces import (
+    DEFAULT_FAILURE_DELAY,
+    FD_COMMANDS,
+    DirectorSession,
+    FdOptions,
+)
 from daemons.filedaemon.jobs import JobRegistry
-from daemons.filedaemon.session import COMMANDS, DirectorSession, serve_session
+from daemons.filedaemon.session import serve_session
 from daemons.filedaemon.status import DirectorConnection, FdStatusView
 
 log = structlog.get_logger("bareos.fd")
 
-DEFAULT_FAILURE_DELAY = 6.0  # the FD sleeps 6 s after a refused Director
-
-
-@attrs.frozen
-class FdOptions(DaemonOptions):
-    failure_delay: float = DEFAULT_FAILURE_DELAY
-    reconnect_initial: float = 1.0
-    reconnect_max: float = 60.0
-    sd_wait_timeout: float = 60.0  # passive client: wait this long for the SD to connect
-    sd_reply_timeout: float = 300.0  # every wait for a Storage daemon reply in a job
+# The handler modules register their commands when imported (above); the table is built once.
+HANDLER_MODULES = (control_commands, job_commands)
+COMMANDS: CommandTable[DirectorSession] = FD_COMMANDS.table()
 
 
 class FileDaemon(ListeningDaemon[FdOptions]):
+    """The File daemon: implements :class:`daemons.filedaemon.interfaces.FdDaemon`."""
+
     daemon_name = "bareos-fd-emu"
     log = log
 
@@ -178,3 +178,6 @@ class FileDaemon(ListeningDaemon[FdOptions]):
         if self._ci_scope is not None:
             self._ci_scope.cancel()
         await super().shutdown()
+
+
+__all__ = ["COMMANDS", "DEFAULT_FAILURE_DELAY", "FdOptions", "FileDaemon"]

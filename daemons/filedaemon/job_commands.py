@@ -32,7 +32,7 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 import trio
@@ -60,9 +60,10 @@ from bareosnet.proto.jobcmds import (
 from bareosnet.proto.signals import Signal
 from daemons.common import texts
 from daemons.common.auth import open_connection
-from daemons.common.commands import CommandEntry, with_commas
+from daemons.common.commands import with_commas
 from daemons.filedaemon.backup import DEFAULT_BUFFER_SIZE, BackupRun, BackupSettings, version_line
 from daemons.filedaemon.fileselect import FileFlags, Found, Walker
+from daemons.filedaemon.interfaces import DirectorSession, fd_command
 from daemons.filedaemon.job_state import (
     BLOCKED,
     CANCELED,
@@ -77,9 +78,6 @@ from daemons.filedaemon.restore import (
     parse_regexwhere,
 )
 from daemons.filedaemon.sd_channel import SdChannel
-
-if TYPE_CHECKING:
-    from daemons.filedaemon.session import DirectorSession
 
 log = structlog.get_logger("bareos.fd.jobcmd")
 
@@ -126,6 +124,7 @@ async def _receive_list(s: DirectorSession) -> list[bytes]:
 # ---------------------------------------------------------------- JobId=
 
 
+@fd_command("JobId=")
 async def job_cmd(s: DirectorSession, text: str) -> bool:
     daemon = s.daemon
     try:
@@ -172,6 +171,7 @@ async def job_cmd(s: DirectorSession, text: str) -> bool:
 _LEVEL_LETTERS = {"full": "F", "base": "B", "differential": "D", "incremental": "I"}
 
 
+@fd_command("level = ")
 async def level_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "level")
     if job is None:
@@ -241,6 +241,7 @@ async def _sync_clocks(s: DirectorSession) -> int | None:
 # ---------------------------------------------------------------- fileset
 
 
+@fd_command("fileset")
 async def fileset_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "fileset")
     if job is None:
@@ -268,6 +269,7 @@ async def fileset_cmd(s: DirectorSession, text: str) -> bool:
 # ---------------------------------------------------------------- small commands
 
 
+@fd_command("pluginoptions")
 async def pluginoptions_cmd(s: DirectorSession, text: str) -> bool:
     try:
         PluginOptions.parse(_payload(text if text.endswith("\n") else text + "\n"))
@@ -277,6 +279,7 @@ async def pluginoptions_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("Run")
 async def runscript_cmd(s: DirectorSession, text: str) -> bool:
     try:
         cmd = RunScript.parse(_payload(text))
@@ -291,6 +294,7 @@ async def runscript_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("RunBeforeNow")
 async def runbeforenow_cmd(s: DirectorSession, text: str) -> bool:
     if s.job is not None and s.job.canceled:
         await _reply(s, "2905 Failed RunScript\n")
@@ -299,6 +303,7 @@ async def runbeforenow_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("setbandwidth=")
 async def setbandwidth_cmd(s: DirectorSession, text: str) -> bool:
     try:
         cmd = SetBandwidth.parse(_payload(text))
@@ -316,6 +321,7 @@ async def setbandwidth_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("setauthorization")
 async def setauthorization_cmd(s: DirectorSession, text: str) -> bool:
     job = s.job
     try:
@@ -350,6 +356,7 @@ async def _rebind_key(s: DirectorSession, job: FdJob, key: str, policy: int) -> 
     return True
 
 
+@fd_command("accurate")
 async def accurate_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "accurate")
     if job is None:
@@ -373,6 +380,7 @@ async def accurate_cmd(s: DirectorSession, text: str) -> bool:
     return True  # Bareos sends no answer
 
 
+@fd_command("bootstrap")
 async def bootstrap_cmd(s: DirectorSession, text: str) -> bool:
     """Deprecated (the Director sends the bootstrap to the SD): read it, say OK."""
     try:
@@ -383,6 +391,7 @@ async def bootstrap_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("restoreobject")
 async def restoreobject_cmd(s: DirectorSession, text: str) -> bool:
     if text.startswith("restoreobject end"):
         await _reply(s, "2000 OK ObjectRestored\n")
@@ -396,6 +405,7 @@ async def restoreobject_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("estimate")
 async def estimate_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "estimate")
     if job is None:
@@ -416,6 +426,7 @@ async def estimate_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("endrestore")
 async def endrestore_cmd(s: DirectorSession, text: str) -> bool:
     return False  # the end of a multi-part restore: stop the command loop
 
@@ -423,6 +434,7 @@ async def endrestore_cmd(s: DirectorSession, text: str) -> bool:
 # ---------------------------------------------------------------- storage
 
 
+@fd_command("storage ")
 async def storage_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "storage")
     if job is None:
@@ -526,6 +538,7 @@ def _flag_in_fileset(job: FdJob, letter: str) -> bool:
     return any(f.xattr if letter == "X" else f.acl for f in flags)
 
 
+@fd_command("backup")
 async def backup_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "backup")
     if job is None:
@@ -568,6 +581,7 @@ async def backup_cmd(s: DirectorSession, text: str) -> bool:
 # ---------------------------------------------------------------- restore
 
 
+@fd_command("restore ")
 async def restore_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "restore")
     if job is None:
@@ -699,26 +713,4 @@ async def end_of_session(s: DirectorSession) -> None:
                  errors=job.errors, director_gone=job.director_gone)  # fmt: skip
 
 
-# ---------------------------------------------------------------- the table rows
-
-# Bareos's order (first prefix match wins; longer keywords first where two share a start).
-JOB_COMMANDS: tuple[CommandEntry[Any], ...] = (
-    CommandEntry("accurate", accurate_cmd),
-    CommandEntry("backup", backup_cmd),
-    CommandEntry("bootstrap", bootstrap_cmd),
-    CommandEntry("endrestore", endrestore_cmd),
-    CommandEntry("estimate", estimate_cmd),
-    CommandEntry("fileset", fileset_cmd),
-    CommandEntry("JobId=", job_cmd),
-    CommandEntry("level = ", level_cmd),
-    CommandEntry("pluginoptions", pluginoptions_cmd),
-    CommandEntry("RunBeforeNow", runbeforenow_cmd),
-    CommandEntry("Run", runscript_cmd),
-    CommandEntry("restoreobject", restoreobject_cmd),
-    CommandEntry("restore ", restore_cmd),
-    CommandEntry("setauthorization", setauthorization_cmd),
-    CommandEntry("setbandwidth=", setbandwidth_cmd),
-    CommandEntry("storage ", storage_cmd),
-)
-
-__all__ = ["JOB_COMMANDS", "end_of_session"]
+__all__ = ["end_of_session"]
