@@ -5,6 +5,10 @@ resolver of incoming connections and the File/Storage daemon connectors all
 read the *current* configuration through it, so a reload (SIGHUP or the
 ``reload`` command) takes effect for the next command without restarting
 anything.  A configuration that fails to load leaves the old one in place.
+
+This module composes the rooms (catalog, jobs, probing); they see it only
+through the Protocols of :mod:`daemons.director.interfaces` and
+:mod:`daemons.director.console.interfaces`, so nothing imports it back.
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ from typing import Any
 import structlog
 
 from bareosnet.proto.hello import Persona
+from daemons.director.catalog.store import Catalog
 from daemons.director.interfaces import ConsoleLease, DirectorSettings
+from daemons.director.jobs.manager import JobManager
 from daemons.director.probing.client_pool import ClientConnectionPool
+from daemons.director.probing.clients import FileDaemonConnector
 from daemons.director.probing.handshake_modes import (
     STATE_FILE_NAME,
     HandshakeModeStore,
@@ -97,11 +104,6 @@ class DirectorRuntime:
         self.settings = DirectorSettings.from_config(cfg)
         self.modes = HandshakeModeStore(self._state_path())
         self.modes.load((c.name, client_fingerprint(c)) for c in self.clients())
-        # Imported here: the connector module uses the runtime's type.
-        from daemons.director.catalog.store import Catalog
-        from daemons.director.jobs.manager import JobManager
-        from daemons.director.probing.clients import FileDaemonConnector
-
         self.file_daemons = FileDaemonConnector(self)
         self.catalog = Catalog.in_working_directory(self.settings.working_directory)
         self.jobs = JobManager(self)
