@@ -13,7 +13,7 @@ import argparse
 import errno
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import structlog
@@ -63,8 +63,13 @@ def run_daemon(
     args: argparse.Namespace,
     load: Callable[[argparse.Namespace], Any],
     serve: Callable[[Any, argparse.Namespace], Awaitable[None]],
+    listen: Callable[[Any], Sequence[tuple[Any, int]]] | None = None,
 ) -> int:
-    """Load (and maybe only check) the config, then serve until stopped."""
+    """Load (and maybe only check) the config, then serve until stopped.
+
+    With ``args.workers`` > 1 (and ``listen``, the addresses of a config),
+    that many worker processes serve the same port (:mod:`daemons.common.workers`).
+    """
     # Outside serve() (before it installs its receiver, and after it restored the previous
     # handler) SIGTERM/SIGINT mean "exit cleanly" too, instead of the default action that
     # kills the process: a second SIGTERM that races the end of a shutdown still exits 0.
@@ -82,6 +87,18 @@ def run_daemon(
         return EXIT_CONFIG
     if args.test_config:
         return EXIT_OK
+    workers = int(getattr(args, "workers", 1) or 1)
+    if workers > 1 and listen is not None:
+        return _run_workers(workers, args, config, serve, listen, log)
+    return _serve_until_stopped(serve, config, args, log)
+
+
+def _serve_until_stopped(
+    serve: Callable[[Any, argparse.Namespace], Awaitable[None]],
+    config: Any,
+    args: argparse.Namespace,
+    log: Any,
+) -> int:
     global _inside_trio
     try:
         try:
@@ -106,3 +123,34 @@ def run_daemon(
         return EXIT_RUNTIME
     log.info("daemon.stopped")
     return EXIT_OK
+
+
+def _run_workers(
+    count: int,
+    args: argparse.Namespace,
+    config: Any,
+    serve: Callable[[Any, argparse.Namespace], Awaitable[None]],
+    listen: Callable[[Any], Sequence[tuple[Any, int]]],
+    log: Any,
+) -> int:
+    """``--workers N``: bind once here, then N processes serve (see daemons.common.workers)."""
+    from daemons.common import workers as w
+
+    prog = sys.argv[0].rsplit("/", 1)[-1] or "bareos-emu"
+    try:
+        sockets = w.bind_reuseport(listen(config), count)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"error: address already in use: {exc}", file=sys.stderr)
+            return EXIT_ADDRESS_IN_USE
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+
+    def child(info: w.WorkerInfo) -> int:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, _exit_cleanly)
+        args.worker_info = info
+        structlog.contextvars.bind_contextvars(worker=info.index)
+        return _serve_until_stopped(serve, config, args, log)
+
+    return w.run_workers(count, prog, sockets, child)

@@ -34,7 +34,11 @@ async def noop(s: CommandSession, args: Args) -> bool:
     api='{"api": <mode 0|1|2>}',
 )
 async def api(s: CommandSession, args: Args) -> bool:
-    """``.api [0|1|2|off|on|json] [compact=yes|no]``; prints ``api: N`` in the new mode."""
+    """``.api [0|1|2|off|on|json] [compact=yes|no]``; prints ``api: N`` in the new mode.
+
+    As in Bareos (DotApiCmd), JSON mode also sets batch mode and ``on``/``off`` clear it,
+    while a bare ``.api`` leaves it as it was.
+    """
     out = s.out
     if len(args) == 1:
         mode = ApiMode.ON
@@ -42,10 +46,13 @@ async def api(s: CommandSession, args: Args) -> bool:
         word = args.words[1][0].lower()
         if word in ("off", "0"):
             mode = ApiMode.OFF
+            s.batch = False
         elif word in ("on", "1"):
             mode = ApiMode.ON
+            s.batch = False
         elif word in ("json", "2"):
             mode = ApiMode.JSON
+            s.batch = True
             if len(args) == 3 and args.find("compact") == 2 and args.words[2][1] is not None:
                 out.compact = (args.words[2][1] or "").lower() in _TRUE
         else:

@@ -54,10 +54,12 @@ class ConsoleDirector(Director, Protocol):
 class CommandSession(Protocol):
     """What a command handler may use of the console session that runs it."""
 
-    # The flags a command switches (quit, autodisplay, "Using Catalog" said once).
+    # The flags a command switches (quit, autodisplay, "Using Catalog" said once, and
+    # Bareos's batch mode: set by ".api json", run/restore then start without "yes").
     quit: bool
     auto_display: bool
     catalog_opened: bool
+    batch: bool
 
     @property
     def rt(self) -> ConsoleDirector: ...

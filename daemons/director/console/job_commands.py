@@ -1,6 +1,7 @@
 """Console commands for jobs: run, restore, wait, list, llist, cancel.
 
-Syntax (non-interactive: the emulator never prompts, ``yes`` confirms):
+Syntax (non-interactive: the emulator never prompts, ``yes`` confirms; under ``.api json``
+the console is in batch mode, as in Bareos, and ``run``/``restore`` start without ``yes``):
 
 ``run job=<name> [level=Full|Incremental|Differential] [client=<name>] [storage=<name>]
 [pool=<name>] [fileset=<name>] [jobid=<n>] yes``
@@ -134,7 +135,7 @@ async def run(s: CommandSession, args: Args) -> bool:
     if job.storage_res is None or job.pool_res is None:
         await s.out.error(f"Job {name} has no Storage or Pool.\n")
         return False
-    if not args.has("yes"):
+    if not (args.has("yes") or s.batch):
         await _run_summary(s, job)
         return True
     await _using_catalog(s)
@@ -288,7 +289,7 @@ async def restore(s: CommandSession, args: Args) -> bool:
     await out.text('\nVolumes marked with "*" are online.\n')
     await out.text("\n")
     await out.text(f"\n{selection.count} files selected to be restored.\n\n")
-    if not args.has("yes"):
+    if not (args.has("yes") or s.batch):
         await out.text('Add "yes" to the command to run the restore (this emulator does not '
                        "prompt).\n")  # fmt: skip
         return True

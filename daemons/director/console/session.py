@@ -59,6 +59,9 @@ class ConsoleSession:
         self.auto_display = False
         self.user_notified = False
         self.catalog_opened = False  # "Using Catalog ..." is said once per session
+        # Bareos's batch flag: set by ".api json"/".api 2", cleared by ".api on/off"; a
+        # command that would ask ("OK to run?", "Are you sure?") proceeds instead.
+        self.batch = False
 
     # -- permissions
     def allowed(self, kind: str, item: str) -> bool:
