@@ -81,3 +81,20 @@ async def test_help_and_dot_help_are_built_from_the_table() -> None:
         got = await c.frames({Signal.MAIN_PROMPT})
         assert json.loads(got[2])["result"]["commands"] == [c.key for c in COMMANDS if c.emulated]
         nursery.cancel_scope.cancel()
+
+
+@pytest.mark.parametrize(
+    "line", ["version", "whoami", ".help", ".clients", ".consoles", ".storages", "reload", ".api 2"]
+)
+async def test_declared_api_shape_names_the_result_keys(line: str) -> None:
+    rt = runtime()
+    async with trio.open_nursery() as nursery:
+        c = await _session(rt, nursery)
+        await c.cmd(".api 2")
+        await c.frames({Signal.MAIN_PROMPT})
+        await c.cmd(line)
+        got = await c.frames({Signal.MAIN_PROMPT})
+        result = json.loads(got[-2])["result"]
+        shape = lookup(line.split()[0]).api  # type: ignore[union-attr]
+        assert result and all(f'"{key}"' in shape for key in result), (shape, result)
+        nursery.cancel_scope.cancel()

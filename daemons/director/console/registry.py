@@ -31,8 +31,9 @@ import attrs
 
 if TYPE_CHECKING:
     from daemons.director.console.args import Args
+    from daemons.director.console.interfaces import CommandSession
 
-Handler = Callable[[Any, "Args"], Awaitable[bool]]
+Handler = Callable[["CommandSession", "Args"], Awaitable[bool]]
 F = Any  # the decorated handler, returned unchanged
 
 # The real Director's command keys in its table order (dird/ua_cmds.cc), emulated or not.

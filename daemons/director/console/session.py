@@ -27,7 +27,8 @@ from daemons.director.console.commands import ALWAYS_ALLOWED, lookup
 from daemons.director.console.output import ConsoleOutput
 
 if TYPE_CHECKING:
-    from daemons.director.runtime import ConsoleLease, DirectorRuntime
+    from daemons.director.console.interfaces import ConsoleDirector
+    from daemons.director.interfaces import ConsoleLease
 
 log = structlog.get_logger("bareosnet.director.console")
 
@@ -35,7 +36,7 @@ log = structlog.get_logger("bareosnet.director.console")
 class ConsoleSession:
     def __init__(
         self,
-        rt: DirectorRuntime,
+        rt: ConsoleDirector,
         stream: BareosStream,
         info: ConnectionInfo,
         *,
