@@ -147,6 +147,7 @@ async def job_cmd(s: DirectorSession, text: str) -> bool:
         log.warning("job.key_refused", job=cmd.job, job_id=cmd.job_id, reason=str(exc))
         await _reply(s, "2901 Bad Job\n")
         return False
+    await daemon.jobs_settled()  # --workers: the SD may reach another worker with this key
     job = FdJob(
         job_id=cmd.job_id,
         job=cmd.job,
@@ -316,11 +317,8 @@ async def setbandwidth_cmd(s: DirectorSession, text: str) -> bool:
     if cmd is None or cmd.bandwidth < 0:
         await _reply(s, f"2991 Bad setbandwidth command: {redact(text.rstrip())}\n")
         return False
-    target = s.daemon.job_objects.get(cmd.job)
-    if target is None:
+    if not await s.daemon.set_job_bandwidth(cmd.job, cmd.bandwidth):
         await _reply(s, f"2901 Job {cmd.job} not found.\n")  # Bareos then says OK anyway
-    else:
-        target.bwlimit = cmd.bandwidth
     await _reply(s, "2000 OK Bandwidth\n")
     return True
 
@@ -354,6 +352,7 @@ async def _rebind_key(s: DirectorSession, job: FdJob, key: str, policy: int) -> 
         log.warning("job.key_refused", job=job.job, job_id=job.job_id, reason=str(exc))
         await s.msgs.fatal("Session key refused: it belongs to another or an ended job.\n")
         return False
+    await s.daemon.jobs_settled()
     if job.key:
         job.multi_restore = True  # Bareos: a second key means a multi-part restore
     job.key, job.tls_policy = key, policy

@@ -103,6 +103,8 @@ class Lab:
     fp: int
     sps: list[int]
     fd_args: list[str] = attrs.Factory(list)
+    dir_args: list[str] = attrs.Factory(list)
+    sd_args: list[str] = attrs.Factory(list)
     procs: dict[str, DaemonProcess] = attrs.Factory(dict)
 
     def console(self) -> bareos.bsock.DirectorConsole:
@@ -122,10 +124,11 @@ class Lab:
 
     @contextmanager
     def running(self) -> Iterator[Lab]:
-        procs = [DaemonProcess(DIR, self.root / "dir", "--auth-failure-delay", "0")]
+        procs = [DaemonProcess(DIR, self.root / "dir", "--auth-failure-delay", "0", *self.dir_args)]
         procs.append(DaemonProcess(FD, self.root / "fd", "--auth-failure-delay", "0.2",
                                    *self.fd_args))  # fmt: skip
-        procs += [DaemonProcess(SD, self.root / f"sd{i}") for i in range(len(self.sps))]
+        procs += [DaemonProcess(SD, self.root / f"sd{i}", *self.sd_args)
+                  for i in range(len(self.sps))]  # fmt: skip
         names = ["dir", "fd", *[f"sd{i}" for i in range(len(self.sps))]]
         from tests.daemons.test_director_lab import start_all
 

@@ -31,7 +31,7 @@ from daemons.director.jobs.setup import Overrides, SetupError, build_job, job_ty
 from daemons.director.probing.clients import ClientConnectError
 
 if TYPE_CHECKING:
-    from daemons.director.console.session import ConsoleSession
+    from daemons.director.console.interfaces import CommandSession
 
 log = structlog.get_logger("bareosnet.director.console")
 
@@ -50,7 +50,7 @@ def _console_job_name() -> str:
     usage=ESTIMATE_USAGE,
     api="the File daemon's lines as text",
 )
-async def estimate(s: ConsoleSession, args: Args) -> bool:
+async def estimate(s: CommandSession, args: Args) -> bool:
     rt, out = s.rt, s.out
     job_name, client_name, fileset_name = args.value("job"), args.value("client", "fd"), args.value("fileset")  # fmt: skip
     if job_name is None and not (client_name and fileset_name):

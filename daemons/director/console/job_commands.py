@@ -1,7 +1,8 @@
 """Console commands for jobs: run, restore, wait, list, llist, cancel.
 
-Syntax (``run`` never prompts, ``yes`` confirms; ``restore`` asks what its
-command line leaves open, as Bareos does: see restore_dialog.py):
+Syntax (``run`` never prompts, ``yes`` confirms; under ``.api json`` the console is in
+batch mode, as in Bareos, and ``run``/``restore`` start without ``yes``; otherwise
+``restore`` asks what its command line leaves open, as Bareos does: see restore_dialog.py):
 
 ``run job=<name> [level=Full|Incremental|Differential] [client=<name>] [storage=<name>]
 [pool=<name>] [fileset=<name>] [jobid=<n>] yes``
@@ -37,6 +38,7 @@ from daemons.director.console.registry import command
 from daemons.director.console.restore_tree import RestoreTree
 from daemons.director.jobs.common import cancel_on_client, cancel_on_storage
 from daemons.director.jobs.control import JobControl
+from daemons.director.jobs.kinds import kind_of
 from daemons.director.jobs.restore import REPLACE_CODES, replace_code
 from daemons.director.jobs.sd_session import storage_devices
 from daemons.director.jobs.setup import (
@@ -44,12 +46,11 @@ from daemons.director.jobs.setup import (
     SetupError,
     build_job,
     job_type_of,
-    kind_of,
     level_code,
 )
 
 if TYPE_CHECKING:
-    from daemons.director.console.session import ConsoleSession
+    from daemons.director.console.interfaces import CommandSession
 
 log = structlog.get_logger("bareosnet.director.console")
 
@@ -70,7 +71,7 @@ _RESTORE_KEYS = {"client", "restoreclient", "jobid", "where", "replace", "file",
                  "done", "yes", "restorejob", "current", "fileset"}  # fmt: skip
 
 
-async def _using_catalog(s: ConsoleSession, *, always: bool = False) -> None:
+async def _using_catalog(s: CommandSession, *, always: bool = False) -> None:
     if s.out.api:
         return
     if always or not getattr(s, "catalog_opened", False):
@@ -84,7 +85,7 @@ async def _using_catalog(s: ConsoleSession, *, always: bool = False) -> None:
 
 
 @command("run", help="run a Backup or Copy job", usage=RUN_USAGE, api='{"run": {"jobid"}}')
-async def run(s: ConsoleSession, args: Args) -> bool:
+async def run(s: CommandSession, args: Args) -> bool:
     rt = s.rt
     for key, _ in args.words[1:]:
         if key.lower() not in _RUN_KEYS:
@@ -138,7 +139,7 @@ async def run(s: ConsoleSession, args: Args) -> bool:
     if job.storage_res is None or job.pool_res is None:
         await s.out.error(f"Job {name} has no Storage or Pool.\n")
         return False
-    if not args.has("yes"):
+    if not (args.has("yes") or s.batch):
         await _run_summary(s, job)
         return True
     await _using_catalog(s)
@@ -148,7 +149,7 @@ async def run(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
-async def _run_summary(s: ConsoleSession, job: JobControl) -> None:
+async def _run_summary(s: CommandSession, job: JobControl) -> None:
     word = {"B": "Backup", "c": "Copy"}.get(job.job_type, "")
     lines = [f"Run {word} job\n", f"JobName:  {job.name}\n"]
     if job.job_type == "B":
@@ -177,7 +178,7 @@ def _level_word(code: str) -> str:
 # ---------------------------------------------------------------------- restore
 
 
-def _restore_job_res(s: ConsoleSession, name: str | None) -> Any | None:
+def _restore_job_res(s: CommandSession, name: str | None) -> Any | None:
     if name is not None:
         res = s.rt.cfg.get("job", name)
         return res if res is not None and job_type_of(res) == "R" else None
@@ -193,7 +194,7 @@ def _restore_job_res(s: ConsoleSession, name: str | None) -> Any | None:
     usage=RESTORE_USAGE,
     api='{"run": {"jobid"}}',
 )
-async def restore(s: ConsoleSession, args: Args) -> bool:
+async def restore(s: CommandSession, args: Args) -> bool:
     """``RestoreCmd``: what the command line leaves open is asked (restore_dialog.py)."""
     rt = s.rt
     out = s.out
@@ -393,7 +394,7 @@ async def restore(s: ConsoleSession, args: Args) -> bool:
         replace=replace,
         jobids=job_ids,
     )
-    if not args.has("yes"):
+    if not (args.has("yes") or s.batch):
         cats = rt.cfg.all("catalog")
         await out.text(
             "Run Restore job\n"
@@ -432,7 +433,7 @@ def _job_id_list(text: str) -> list[int] | None:
         return None
 
 
-def _write_bootstrap(s: ConsoleSession, text: str) -> str | None:
+def _write_bootstrap(s: CommandSession, text: str) -> str | None:
     workdir = Path(s.rt.settings.working_directory)
     if not workdir.is_dir():
         return None
@@ -455,7 +456,7 @@ def _write_bootstrap(s: ConsoleSession, text: str) -> str | None:
     usage=WAIT_USAGE,
     api='{"Job": {"JobId", "JobStatusLong", ...}} with jobid=/job=, else {}',
 )
-async def wait(s: ConsoleSession, args: Args) -> bool:
+async def wait(s: CommandSession, args: Args) -> bool:
     rt = s.rt
     if len(args) == 1:
         await rt.jobs.wait_all()
@@ -535,7 +536,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
     return out
 
 
-async def _list(s: ConsoleSession, args: Args, *, long: bool) -> bool:
+async def _list(s: CommandSession, args: Args, *, long: bool) -> bool:
     rt = s.rt
     out = s.out
     if len(args) < 2:
@@ -641,7 +642,7 @@ def _long_job(rec: JobRecord) -> dict[str, Any]:
     usage=LIST_USAGE,
     api='{"jobs": [...]} | {"filenames": [{"filename"}, ...]} | {"volumes": [...]}',
 )
-async def list_cmd(s: ConsoleSession, args: Args) -> bool:
+async def list_cmd(s: CommandSession, args: Args) -> bool:
     return await _list(s, args, long=False)
 
 
@@ -651,7 +652,7 @@ async def list_cmd(s: ConsoleSession, args: Args) -> bool:
     usage=LIST_USAGE,
     api='{"jobs": [...]} (every column) | {"filenames": [...]} | {"volumes": [...]}',
 )
-async def llist_cmd(s: ConsoleSession, args: Args) -> bool:
+async def llist_cmd(s: CommandSession, args: Args) -> bool:
     return await _list(s, args, long=True)
 
 
@@ -661,7 +662,7 @@ async def llist_cmd(s: ConsoleSession, args: Args) -> bool:
 @command(
     "cancel", help="cancel a running job", usage=CANCEL_USAGE, api='{"cancel": {"jobid", "job"}}'
 )
-async def cancel(s: ConsoleSession, args: Args) -> bool:
+async def cancel(s: CommandSession, args: Args) -> bool:
     rt = s.rt
     job: JobControl | None = None
     value = args.value("jobid")

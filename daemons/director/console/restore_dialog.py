@@ -5,7 +5,7 @@ Bareos ``ua_restore.cc`` (``UserSelectJobidsOrFiles``), ``ua_select.cc``
 and ``ua_run.cc`` (``OK to run?``): the same menu texts, prompts and answers.
 Emulated menu items: 1 (last 20 jobs), 3 (JobIds), 5 (most recent backup of a
 client) and 13 (cancel); the others say they are not emulated and ask again.
-Every question goes through :meth:`ConsoleSession.ask`; ``.`` cancels.
+Every question goes through :meth:`CommandSession.ask`; ``.`` cancels.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from daemons.director.console.args import parse_args
 from daemons.director.console.restore_tree import RestoreTree
 
 if TYPE_CHECKING:
-    from daemons.director.console.session import ConsoleSession
+    from daemons.director.console.interfaces import CommandSession
 
 MENU = (
     "List last 20 Jobs run",
@@ -58,7 +58,7 @@ def format_prompts(items: list[str]) -> str:
     return "".join(f"{i:>{width}}: {item}\n" for i, item in enumerate(items, 1))
 
 
-async def do_prompt(s: ConsoleSession, header: str, items: list[str], automsg: str,
+async def do_prompt(s: CommandSession, header: str, items: list[str], automsg: str,
                     msg: str) -> int | None:  # fmt: skip
     """``DoPrompt``: the 0-based choice, or None (cancelled, nothing chosen)."""
     if not items:
@@ -69,17 +69,17 @@ async def do_prompt(s: ConsoleSession, header: str, items: list[str], automsg: s
             await s.out.text(f"Automatically selected {automsg}: {items[0]}\n")
         return 0
     if s.out.api:
-        await s.stream.send_signal(Signal.START_SELECT)
+        await s.send_signal(Signal.START_SELECT)
     await s.out.text(header)
     if s.out.api:
         for item in items:
             await s.out.text(item)
-        await s.stream.send_signal(Signal.END_SELECT)
+        await s.send_signal(Signal.END_SELECT)
     else:
         await s.out.text(format_prompts(items))
     while True:
         if s.out.api:
-            await s.stream.send_signal(Signal.SELECT_INPUT)
+            await s.send_signal(Signal.SELECT_INPUT)
         answer = await _pint(s, f"{msg} (1-{len(items)}): ")
         if answer is None:
             await s.out.info("Selection aborted, nothing done.\n")
@@ -89,7 +89,7 @@ async def do_prompt(s: ConsoleSession, header: str, items: list[str], automsg: s
         await s.out.warning(f"Please enter a number between 1 and {len(items)}\n")
 
 
-async def _pint(s: ConsoleSession, prompt: str) -> int | None:
+async def _pint(s: CommandSession, prompt: str) -> int | None:
     """``GetPint``: ask until the answer is a non-negative number."""
     while True:
         answer = await s.ask(prompt)
@@ -101,7 +101,7 @@ async def _pint(s: ConsoleSession, prompt: str) -> int | None:
         await s.out.warning(f"Expected a positive integer, got: {text}\n")
 
 
-async def select_client(s: ConsoleSession) -> str | None:
+async def select_client(s: CommandSession) -> str | None:
     """``SelectClientDbr``: the clients the catalog knows (as the console may see)."""
     seen: list[str] = []
     for rec in s.rt.catalog.jobs():
@@ -114,7 +114,7 @@ async def select_client(s: ConsoleSession) -> str | None:
     return None if choice is None else seen[choice]
 
 
-def job_table_rows(s: ConsoleSession, job_ids: list[int]) -> list[dict[str, Any]]:
+def job_table_rows(s: CommandSession, job_ids: list[int]) -> list[dict[str, Any]]:
     """``uar_list_jobs_by_idlist``: one row per job and volume, oldest first."""
     rows = []
     records = [r for r in (s.rt.catalog.job(j) for j in job_ids) if r is not None]
@@ -126,7 +126,7 @@ def job_table_rows(s: ConsoleSession, job_ids: list[int]) -> list[dict[str, Any]
     return rows
 
 
-def last_jobs_rows(s: ConsoleSession) -> list[dict[str, Any]]:
+def last_jobs_rows(s: CommandSession) -> list[dict[str, Any]]:
     """``uar_list_jobs``: the last 20 good backups, newest first."""
     good = [r for r in s.rt.catalog.jobs(job_type="B") if r.status in ("T", "W")]
     good.sort(key=lambda r: (r.start_time or 0, r.job_id), reverse=True)
@@ -139,14 +139,14 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
 
 
-def latest_chain(s: ConsoleSession, client: str) -> list[JobRecord]:
+def latest_chain(s: CommandSession, client: str) -> list[JobRecord]:
     return s.rt.catalog.restore_chain(client)
 
 
-async def select_in_tree(s: ConsoleSession, tree: RestoreTree) -> bool:
+async def select_in_tree(s: CommandSession, tree: RestoreTree) -> bool:
     """``UserSelectFilesFromTree``: False when the user quit (restore nothing)."""
     await s.out.text(TREE_INTRO)
-    await s.stream.send_signal(Signal.START_RTREE)
+    await s.send_signal(Signal.START_RTREE)
     tree.cwd = tree.root
     await s.out.text(f"cwd is: {tree.path(tree.cwd)}\n")
     quit_ = False
@@ -156,7 +156,7 @@ async def select_in_tree(s: ConsoleSession, tree: RestoreTree) -> bool:
             quit_ = s.quit  # "." leaves the tree like done; a lost console restores nothing
             break
         if s.out.api:
-            await s.stream.send_signal(Signal.CMD_BEGIN)
+            await s.send_signal(Signal.CMD_BEGIN)
         words = [k if v is None else f"{k}={v}" for k, v in parse_args(line).words]
         result = tree.run(words)
         for text in result.lines:
@@ -165,16 +165,16 @@ async def select_in_tree(s: ConsoleSession, tree: RestoreTree) -> bool:
             else:
                 await s.out.text(text)
         if s.out.api:
-            await s.stream.send_signal(Signal.CMD_FAILED if result.warning else Signal.CMD_OK)
+            await s.send_signal(Signal.CMD_FAILED if result.warning else Signal.CMD_OK)
         if result.done or result.quit:
             quit_ = result.quit
             break
     if not s.quit:
-        await s.stream.send_signal(Signal.END_RTREE)
+        await s.send_signal(Signal.END_RTREE)
     return not quit_
 
 
-async def confirm_run(s: ConsoleSession) -> bool:
+async def confirm_run(s: CommandSession) -> bool:
     """``OK to run? (yes/mod/no): ``; an empty answer is yes; ``mod`` is not emulated."""
     while True:
         answer = await s.ask("OK to run? (yes/mod/no): ")

@@ -19,7 +19,7 @@ from daemons.director.probing.storages import StorageConnectError, connect_to_st
 
 if TYPE_CHECKING:
     from bareosnet.net.stream import BareosStream
-    from daemons.director.console.session import ConsoleSession
+    from daemons.director.console.interfaces import CommandSession
 
 log = structlog.get_logger("bareosnet.director.console")
 
@@ -33,7 +33,7 @@ RELAY_TIMEOUT = 60.0
     usage="director | client=<client-name> | storage=<storage-name> | all",
     api='{"header"?, "scheduled"?, "running"?, "terminated"?, "client-connection"?} (see .status)',
 )
-async def status(s: ConsoleSession, args: Args) -> bool:
+async def status(s: CommandSession, args: Args) -> bool:
     if len(args) == 1:
         # Bareos would prompt for the daemon type; the emulator shows the Director.
         await director_status(s)
@@ -68,7 +68,7 @@ async def status(s: ConsoleSession, args: Args) -> bool:
     "| client=<client-name> [status] | storage=<storage-name> [status]",
     api='dir header: {"header": {...}}; dir running: {"running": [...]}; dir terminated: {"terminated": [...]}',
 )
-async def dot_status(s: ConsoleSession, args: Args) -> bool:
+async def dot_status(s: CommandSession, args: Args) -> bool:
     if len(args) < 2:
         await s.out.text("1900 Bad .status command, missing arguments.\n")
         return False
@@ -107,7 +107,7 @@ async def dot_status(s: ConsoleSession, args: Args) -> bool:
 # -- the Director itself
 
 
-async def director_status(s: ConsoleSession) -> None:
+async def director_status(s: CommandSession) -> None:
     await _dir_header(s)
     await _dir_scheduled(s)
     await _dir_running(s)
@@ -116,7 +116,7 @@ async def director_status(s: ConsoleSession) -> None:
     await s.out.text("====\n")
 
 
-async def _dir_header(s: ConsoleSession) -> None:
+async def _dir_header(s: CommandSession) -> None:
     rt = s.rt
     p = rt.persona
     started = texts.bareos_time(rt.started_at)
@@ -144,7 +144,7 @@ async def _dir_header(s: ConsoleSession) -> None:
     )
 
 
-async def _dir_scheduled(s: ConsoleSession) -> None:
+async def _dir_scheduled(s: CommandSession) -> None:
     if s.out.json:
         s.out.set("scheduled", [])
         return
@@ -153,7 +153,7 @@ async def _dir_scheduled(s: ConsoleSession) -> None:
         await s.out.text("====\n")
 
 
-async def _dir_running(s: ConsoleSession) -> None:
+async def _dir_running(s: CommandSession) -> None:
     jobs = [j for j in s.rt.jobs.running.values() if s.allowed("job", j.name)]
     if s.out.json:
         s.out.set("running", [
@@ -204,7 +204,7 @@ def _run_status(job: Any) -> str:
     }.get(job.status, "is running")
 
 
-async def _dir_terminated(s: ConsoleSession) -> None:
+async def _dir_terminated(s: CommandSession) -> None:
     done = [r for r in s.rt.jobs.recent if s.allowed("job", r.short_name)]
     if s.out.json:
         s.out.set("terminated", [
@@ -236,7 +236,7 @@ def _term_word(status: str) -> str:
             "W": "OK -- with warnings"}.get(status, "Other")  # fmt: skip
 
 
-async def _dir_client_connections(s: ConsoleSession) -> None:
+async def _dir_client_connections(s: CommandSession) -> None:
     waiting = s.rt.pool.waiting()
     if s.out.json:
         s.out.set("client-connection", [
@@ -258,7 +258,7 @@ async def _dir_client_connections(s: ConsoleSession) -> None:
         await s.out.text("\n")
 
 
-async def all_status(s: ConsoleSession) -> None:
+async def all_status(s: CommandSession) -> None:
     await director_status(s)
     seen: set[tuple[str, int]] = set()
     for store in s.rt.storages():
@@ -275,7 +275,7 @@ async def all_status(s: ConsoleSession) -> None:
 # -- selecting resources
 
 
-async def select_client(s: ConsoleSession, args: Args) -> Any | None:
+async def select_client(s: CommandSession, args: Args) -> Any | None:
     for key, value in args.words[1:]:
         if key.lower() in ("client", "fd") and value is not None:
             client = s.rt.client(value)
@@ -291,7 +291,7 @@ async def select_client(s: ConsoleSession, args: Args) -> Any | None:
     return None
 
 
-async def select_storage(s: ConsoleSession, args: Args) -> Any | None:
+async def select_storage(s: CommandSession, args: Args) -> Any | None:
     name: str | None = None
     for key, value in args.words[1:]:
         if key.lower() in ("storage", "sd") and value is not None:
@@ -317,7 +317,7 @@ async def select_storage(s: ConsoleSession, args: Args) -> Any | None:
 # -- relayed status
 
 
-async def _relay(s: ConsoleSession, stream: BareosStream, peer: str) -> None:
+async def _relay(s: CommandSession, stream: BareosStream, peer: str) -> None:
     """Copy every packet to the console until the daemon sends a signal, then terminate."""
     try:
         while True:
@@ -332,7 +332,7 @@ async def _relay(s: ConsoleSession, stream: BareosStream, peer: str) -> None:
         await stream.aclose(terminate=True)
 
 
-async def client_status(s: ConsoleSession, client: Any, dot_cmd: str | None) -> None:
+async def client_status(s: CommandSession, client: Any, dot_cmd: str | None) -> None:
     rt = s.rt
     name = client.name
     if not client.get("Enabled"):
@@ -360,7 +360,7 @@ async def client_status(s: ConsoleSession, client: Any, dot_cmd: str | None) -> 
     await _relay(s, stream, f"client {name}")
 
 
-async def storage_status(s: ConsoleSession, store: Any, dot_cmd: str | None) -> None:
+async def storage_status(s: CommandSession, store: Any, dot_cmd: str | None) -> None:
     rt = s.rt
     name = store.name
     if not s.out.api:
