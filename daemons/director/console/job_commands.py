@@ -672,22 +672,32 @@ async def cancel(s: CommandSession, args: Args) -> bool:
     if name is not None:
         job = next((j for j in rt.jobs.running.values() if j.job == name or j.name == name), None)
     if job is None:
-        await s.out.error(f"Warning Job {value or name or ''} is not running.\n")
+        # ua_select.cc: a JobId that does not run is an error, a name only a warning.
+        if value is not None and name is None:
+            await s.out.error(f"JobId {value} is not running. Use Job name to cancel inactive "
+                              "jobs.\n")  # fmt: skip
+        else:
+            await s.out.warning(f"Warning Job {name or ''} is not running. Continuing anyway "
+                                "...\n")  # fmt: skip
         return True
     if not s.allowed("job", job.name):
-        await s.out.error("Job not found.\n")
+        await s.out.error("Unauthorized command from this console.\n")
         return False
     log.info("job.cancel_requested", jobid=job.job_id, console=s.name)
     job.canceled = True
     if job.start_time is not None:
-        stores = [st for st in (job.storage_res, job.read_storage_res) if st is not None]
-        for store in stores:
-            for line in await cancel_on_storage(rt, store, job.job):
-                await s.out.text(line if line.endswith("\n") else line + "\n")
+        # CancelJob of a running job: the File daemon's answer, then the Storage
+        # daemons' (each on a new connection), relayed as they come; nothing else.
+        replies: list[str] = []
         if job.client_res is not None:
-            for line in await cancel_on_client(rt, job.client_res, job.job):
-                await s.out.text(line if line.endswith("\n") else line + "\n")
-    rt.jobs.cancel(job.job_id)
-    await s.out.text(f"JobId {job.job_id}, Job {job.job} marked to be canceled.\n")
+            replies += await cancel_on_client(rt, job.client_res, job.job)
+        for store in (st for st in (job.storage_res, job.read_storage_res) if st is not None):
+            replies += await cancel_on_storage(rt, store, job.job)
+        for line in replies:
+            await s.out.text(line if line.endswith("\n") else line + "\n")
+        rt.jobs.cancel(job.job_id)
+    else:
+        rt.jobs.cancel(job.job_id)
+        await s.out.info(f"JobId {job.job_id}, Job {job.job} marked to be canceled.\n")
     s.out.set("cancel", {"jobid": job.job_id, "job": job.job})
     return True
