@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -29,11 +29,24 @@ from daemons.common.commands import (
     send_lines,
     send_status_lines,
 )
-from daemons.common.daemon_base import ListeningDaemon
+from daemons.common.daemon_base import DaemonOptions
+
+
+class ControlDaemon(Protocol):
+    """What the shared control session asks of its daemon (each daemon's interfaces extend it)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def options(self) -> DaemonOptions: ...
+
+    @property
+    def log(self) -> Any: ...  # the daemon's structlog logger
 
 
 @attrs.define
-class ControlSession[D: ListeningDaemon[Any]]:
+class ControlSession[D: ControlDaemon]:
     """One authenticated control connection (accepted, or client initiated)."""
 
     daemon: D

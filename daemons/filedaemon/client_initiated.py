@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import structlog
@@ -25,10 +25,8 @@ from bareosnet.errors import BareosError
 from bareosnet.net.stream import BareosStream
 from bareosnet.proto.framing import SignalFrame
 from daemons.common.auth import open_connection
+from daemons.filedaemon.interfaces import FdDaemon
 from daemons.filedaemon.session import serve_session
-
-if TYPE_CHECKING:
-    from daemons.filedaemon.daemon import FileDaemon
 
 log = structlog.get_logger("bareos.fd.client_initiated")
 
@@ -59,7 +57,7 @@ def _enable_keepalive(stream: BareosStream) -> None:
             return
 
 
-async def keep_connected(daemon: FileDaemon, director: str, backoff: Backoff) -> None:
+async def keep_connected(daemon: FdDaemon, director: str, backoff: Backoff) -> None:
     """Forever: hold one waiting connection to ``director`` (a Director resource name)."""
     delay = backoff.initial
     while True:
@@ -119,7 +117,7 @@ async def keep_connected(daemon: FileDaemon, director: str, backoff: Backoff) ->
         daemon.spawn(serve_session, daemon, stream, director=director, monitor=False, first=frame)
 
 
-async def run_all(daemon: FileDaemon, backoff: Backoff) -> None:
+async def run_all(daemon: FdDaemon, backoff: Backoff) -> None:
     """One task per Director resource that wants client-initiated connections."""
     names = [
         r.name for r in daemon.config.all("Director") if r.get("ConnectionFromClientToDirector")

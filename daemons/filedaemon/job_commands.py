@@ -28,11 +28,14 @@ Director.  Run scripts are accepted and answered but never executed.
 
 from __future__ import annotations
 
+import functools
+import grp
 import math
+import pwd
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 import trio
@@ -57,12 +60,14 @@ from bareosnet.proto.jobcmds import (
     StorageCommand,
     redact,
 )
+from bareosnet.proto.lsline import ls_line
 from bareosnet.proto.signals import Signal
 from daemons.common import texts
 from daemons.common.auth import open_connection
-from daemons.common.commands import CommandEntry, with_commas
+from daemons.common.commands import with_commas
 from daemons.filedaemon.backup import DEFAULT_BUFFER_SIZE, BackupRun, BackupSettings, version_line
-from daemons.filedaemon.fileselect import FileFlags, Found, Walker
+from daemons.filedaemon.fileselect import FileFlags, Found, Walker, since_check
+from daemons.filedaemon.interfaces import DirectorSession, fd_command
 from daemons.filedaemon.job_state import (
     BLOCKED,
     CANCELED,
@@ -77,9 +82,6 @@ from daemons.filedaemon.restore import (
     parse_regexwhere,
 )
 from daemons.filedaemon.sd_channel import SdChannel
-
-if TYPE_CHECKING:
-    from daemons.filedaemon.session import DirectorSession
 
 log = structlog.get_logger("bareos.fd.jobcmd")
 
@@ -126,6 +128,7 @@ async def _receive_list(s: DirectorSession) -> list[bytes]:
 # ---------------------------------------------------------------- JobId=
 
 
+@fd_command("JobId=")
 async def job_cmd(s: DirectorSession, text: str) -> bool:
     daemon = s.daemon
     try:
@@ -144,6 +147,7 @@ async def job_cmd(s: DirectorSession, text: str) -> bool:
         log.warning("job.key_refused", job=cmd.job, job_id=cmd.job_id, reason=str(exc))
         await _reply(s, "2901 Bad Job\n")
         return False
+    await daemon.jobs_settled()  # --workers: the SD may reach another worker with this key
     job = FdJob(
         job_id=cmd.job_id,
         job=cmd.job,
@@ -172,6 +176,7 @@ async def job_cmd(s: DirectorSession, text: str) -> bool:
 _LEVEL_LETTERS = {"full": "F", "base": "B", "differential": "D", "incremental": "I"}
 
 
+@fd_command("level = ")
 async def level_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "level")
     if job is None:
@@ -241,6 +246,7 @@ async def _sync_clocks(s: DirectorSession) -> int | None:
 # ---------------------------------------------------------------- fileset
 
 
+@fd_command("fileset")
 async def fileset_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "fileset")
     if job is None:
@@ -268,6 +274,7 @@ async def fileset_cmd(s: DirectorSession, text: str) -> bool:
 # ---------------------------------------------------------------- small commands
 
 
+@fd_command("pluginoptions")
 async def pluginoptions_cmd(s: DirectorSession, text: str) -> bool:
     try:
         PluginOptions.parse(_payload(text if text.endswith("\n") else text + "\n"))
@@ -277,6 +284,7 @@ async def pluginoptions_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("Run")
 async def runscript_cmd(s: DirectorSession, text: str) -> bool:
     try:
         cmd = RunScript.parse(_payload(text))
@@ -291,6 +299,7 @@ async def runscript_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("RunBeforeNow")
 async def runbeforenow_cmd(s: DirectorSession, text: str) -> bool:
     if s.job is not None and s.job.canceled:
         await _reply(s, "2905 Failed RunScript\n")
@@ -299,6 +308,7 @@ async def runbeforenow_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("setbandwidth=")
 async def setbandwidth_cmd(s: DirectorSession, text: str) -> bool:
     try:
         cmd = SetBandwidth.parse(_payload(text))
@@ -307,15 +317,13 @@ async def setbandwidth_cmd(s: DirectorSession, text: str) -> bool:
     if cmd is None or cmd.bandwidth < 0:
         await _reply(s, f"2991 Bad setbandwidth command: {redact(text.rstrip())}\n")
         return False
-    target = s.daemon.job_objects.get(cmd.job)
-    if target is None:
+    if not await s.daemon.set_job_bandwidth(cmd.job, cmd.bandwidth):
         await _reply(s, f"2901 Job {cmd.job} not found.\n")  # Bareos then says OK anyway
-    else:
-        target.bwlimit = cmd.bandwidth
     await _reply(s, "2000 OK Bandwidth\n")
     return True
 
 
+@fd_command("setauthorization")
 async def setauthorization_cmd(s: DirectorSession, text: str) -> bool:
     job = s.job
     try:
@@ -344,12 +352,14 @@ async def _rebind_key(s: DirectorSession, job: FdJob, key: str, policy: int) -> 
         log.warning("job.key_refused", job=job.job, job_id=job.job_id, reason=str(exc))
         await s.msgs.fatal("Session key refused: it belongs to another or an ended job.\n")
         return False
+    await s.daemon.jobs_settled()
     if job.key:
         job.multi_restore = True  # Bareos: a second key means a multi-part restore
     job.key, job.tls_policy = key, policy
     return True
 
 
+@fd_command("accurate")
 async def accurate_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "accurate")
     if job is None:
@@ -373,6 +383,7 @@ async def accurate_cmd(s: DirectorSession, text: str) -> bool:
     return True  # Bareos sends no answer
 
 
+@fd_command("bootstrap")
 async def bootstrap_cmd(s: DirectorSession, text: str) -> bool:
     """Deprecated (the Director sends the bootstrap to the SD): read it, say OK."""
     try:
@@ -383,6 +394,7 @@ async def bootstrap_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("restoreobject")
 async def restoreobject_cmd(s: DirectorSession, text: str) -> bool:
     if text.startswith("restoreobject end"):
         await _reply(s, "2000 OK ObjectRestored\n")
@@ -396,19 +408,32 @@ async def restoreobject_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@fd_command("estimate")
 async def estimate_cmd(s: DirectorSession, text: str) -> bool:
+    """``estimate listing=<0|1>``: count what a backup of this level would save.
+
+    With listing, one ``ls -l`` line per counted file goes first: as Bareos's
+    ``PrintLsOutput`` Jmsg, which for a console job (JobId 0) is sent raw.
+    """
     job = await _need_job(s, "estimate")
     if job is None:
         return False
-    if job.fileset is None:
+    m = _ESTIMATE.match(text)
+    if job.fileset is None or m is None:
+        if m is None:
+            await s.msgs.fatal(f"Bad estimate command: {redact(text.rstrip())}\n")
         await _reply(s, "2992 Bad estimate command.\n")
         return False
+    listing = int(m.group(1)) != 0
+    changed = since_check(job.since) if job.level in ("I", "D") else None
     files = size = 0
-    for item in Walker(job.fileset):
+    for item in Walker(job.fileset, changed):
         if isinstance(item, Found):
             files += 1
             if item.stat.st_mode & 0o170000 == 0o100000:
                 size += item.stat.st_size
+            if listing:
+                await _reply(s, _ls_line(item))
         await trio.lowlevel.checkpoint()
     job.files_examined = files
     await _reply(s, f"2000 OK estimate files={with_commas(files)} bytes={with_commas(size)}\n")
@@ -416,6 +441,33 @@ async def estimate_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+_ESTIMATE = re.compile(r"estimate listing=(\d+)")
+
+
+def _ls_line(item: Found) -> str:
+    st = item.stat
+    return ls_line(mode=st.st_mode, nlink=st.st_nlink, user=_user(st.st_uid),
+                   group=_group(st.st_gid), size=st.st_size, ctime=int(st.st_ctime),
+                   name=item.path, link=item.link)  # fmt: skip
+
+
+@functools.cache
+def _user(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+@functools.cache
+def _group(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+@fd_command("endrestore")
 async def endrestore_cmd(s: DirectorSession, text: str) -> bool:
     return False  # the end of a multi-part restore: stop the command loop
 
@@ -423,6 +475,7 @@ async def endrestore_cmd(s: DirectorSession, text: str) -> bool:
 # ---------------------------------------------------------------- storage
 
 
+@fd_command("storage ")
 async def storage_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "storage")
     if job is None:
@@ -526,6 +579,7 @@ def _flag_in_fileset(job: FdJob, letter: str) -> bool:
     return any(f.xattr if letter == "X" else f.acl for f in flags)
 
 
+@fd_command("backup")
 async def backup_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "backup")
     if job is None:
@@ -568,6 +622,7 @@ async def backup_cmd(s: DirectorSession, text: str) -> bool:
 # ---------------------------------------------------------------- restore
 
 
+@fd_command("restore ")
 async def restore_cmd(s: DirectorSession, text: str) -> bool:
     job = await _need_job(s, "restore")
     if job is None:
@@ -699,26 +754,4 @@ async def end_of_session(s: DirectorSession) -> None:
                  errors=job.errors, director_gone=job.director_gone)  # fmt: skip
 
 
-# ---------------------------------------------------------------- the table rows
-
-# Bareos's order (first prefix match wins; longer keywords first where two share a start).
-JOB_COMMANDS: tuple[CommandEntry[Any], ...] = (
-    CommandEntry("accurate", accurate_cmd),
-    CommandEntry("backup", backup_cmd),
-    CommandEntry("bootstrap", bootstrap_cmd),
-    CommandEntry("endrestore", endrestore_cmd),
-    CommandEntry("estimate", estimate_cmd),
-    CommandEntry("fileset", fileset_cmd),
-    CommandEntry("JobId=", job_cmd),
-    CommandEntry("level = ", level_cmd),
-    CommandEntry("pluginoptions", pluginoptions_cmd),
-    CommandEntry("RunBeforeNow", runbeforenow_cmd),
-    CommandEntry("Run", runscript_cmd),
-    CommandEntry("restoreobject", restoreobject_cmd),
-    CommandEntry("restore ", restore_cmd),
-    CommandEntry("setauthorization", setauthorization_cmd),
-    CommandEntry("setbandwidth=", setbandwidth_cmd),
-    CommandEntry("storage ", storage_cmd),
-)
-
-__all__ = ["JOB_COMMANDS", "end_of_session"]
+__all__ = ["end_of_session"]

@@ -34,9 +34,8 @@ from daemons.common.commands import (
 )
 from daemons.filedaemon import status as fdstatus
 from daemons.filedaemon.access import make_resolver
-from daemons.filedaemon.daemon import FdOptions, FileDaemon
+from daemons.filedaemon.daemon import COMMANDS, FdOptions, FileDaemon
 from daemons.filedaemon.jobs import JobAuthorization, RunningJob
-from daemons.filedaemon.session import COMMANDS
 from tests.support.transcripts import read_transcript
 
 CONFIG = """
