@@ -76,11 +76,11 @@ def _config(root: Path, port: int) -> Path:
 class Fleet:
     """A fleet subprocess whose JSON log is read by a thread (counted, not kept)."""
 
-    def __init__(self, config: Path, members: int, *extra: str) -> None:
+    def __init__(self, config: Path, members: int, *extra: str, first: str = FIRST_ADDRESS) -> None:
         self.t0 = time.perf_counter()
         self.proc = subprocess.Popen(
             [str(BIN / "bareos-fd-emu"), "-c", str(config), "--fleet", str(members),
-             "--fleet-addresses", FIRST_ADDRESS, "--log-format", "json", *extra],
+             "--fleet-addresses", first, "--log-format", "json", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
         self.ready: dict[str, Any] | None = None
         self.ready_wall = 0.0

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 if TYPE_CHECKING:
-    from daemons.director.console.session import ConsoleSession
+    from daemons.director.console.interfaces import CommandSession
 
 PARALLEL_CLIENTS = 1000  # connections to File daemons open at once (each is one descriptor)
 
@@ -60,7 +60,7 @@ class RecordedOutput:
 class _RecordingSession:
     """The console session as one Client's status sees it: its output is recorded."""
 
-    def __init__(self, session: ConsoleSession, out: RecordedOutput) -> None:
+    def __init__(self, session: CommandSession, out: RecordedOutput) -> None:
         self._session = session
         self.out = out
 
@@ -69,7 +69,7 @@ class _RecordingSession:
 
 
 async def all_clients_status(
-    s: ConsoleSession, clients: list[Any], client_status: ClientStatus
+    s: CommandSession, clients: list[Any], client_status: ClientStatus
 ) -> None:
     """Run ``client_status`` for every Client concurrently; print the results in order."""
     records = [RecordedOutput(s.out) for _ in clients]
