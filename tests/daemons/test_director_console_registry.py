@@ -16,6 +16,8 @@ EMULATED = {
     ".", ".api", ".clients", ".consoles", ".help", ".messages", ".quit", ".status", ".storages",
     "autodisplay", "cancel", "exit", "help", "list", "llist", "messages", "quit", "restore",
     "reload", "run", "status", "show", "version", "wait", "whoami", "fault",
+    ".bvfs_update", ".bvfs_get_jobids", ".bvfs_lsdirs", ".bvfs_lsfiles", ".bvfs_versions",
+    ".bvfs_restore", ".bvfs_cleanup", ".bvfs_clear_cache",
 }  # fmt: skip
 
 

@@ -28,6 +28,7 @@ import structlog
 
 from bareosnet.proto.attributes import decode_stat
 from daemons.common.commands import job_status_text, with_commas
+from daemons.director.catalog.bvfs import restore_list_selection
 from daemons.director.catalog.records import JobRecord
 from daemons.director.catalog.selection import build_bootstrap, select_files
 from daemons.director.console.args import Args
@@ -224,7 +225,15 @@ async def restore(s: CommandSession, args: Args) -> bool:
     await _using_catalog(s)
     cat = rt.catalog
     jobid_text = args.value("jobid")
-    if jobid_text:
+    # file=?b2<n>: a restore list made by .bvfs_restore (bareos-webui's restore browser).
+    lists = [v[1:] for k, v in args.words[1:] if k.lower() == "file" and v and v[0] == "?"]
+    listed = restore_list_selection(cat, lists) if lists else None
+    if listed is not None:
+        job_ids = list(listed.job_ids)
+        if not job_ids:
+            await out.error("No files selected to be restored.\n")
+            return False
+    elif jobid_text:
         try:
             job_ids = [int(x) for x in jobid_text.split(",") if x.strip()]
         except ValueError:
@@ -246,8 +255,8 @@ async def restore(s: CommandSession, args: Args) -> bool:
     await out.text(f"You have selected the following JobId{'s' if len(job_ids) > 1 else ''}: "
                    f"{ids_text}\n")  # fmt: skip
     await out.text(f"\nBuilding directory tree for JobId(s) {ids_text} ...  ")
-    wanted = [v for k, v in args.words[1:] if k.lower() == "file" and v]
-    selection = select_files(cat, job_ids, wanted)
+    wanted = [v for k, v in args.words[1:] if k.lower() == "file" and v and v[0] != "?"]
+    selection = listed if listed is not None else select_files(cat, job_ids, wanted)
     inserted = sum(1 for f in select_files(cat, job_ids).files if not f.is_dir)
     await out.text(f"\n{inserted} files inserted into the tree and marked for extraction.\n")
     if not selection.files:
