@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trio
 
 from bareosnet.proto.cram import password_key
 from bareosnet.tls.settings import TlsSettings
 from daemons.tools.console import ConsoleSession, login
-from tests.daemons.conftest import write_config
+from tests.daemons.conftest import Bare, write_config
 from tests.daemons.test_e2e_jobs import build_lab, restored_root, snapshot
 from tests.tls.pki import make_pki
 
@@ -49,8 +50,13 @@ def _webui_lab(tmp: Path) -> tuple[Any, TlsSettings]:
                     f'  TLS CA Certificate File = "{pki.ca_file}"\n}}\n')  # fmt: skip
     acls = {k: ALL for k in ("Command ACL", "Job ACL", "Client ACL", "Storage ACL", "Pool ACL",
                              "FileSet ACL", "Catalog ACL", "Schedule ACL", "Where ACL")}  # fmt: skip
-    write_config(tmp / "dir", "bareos-dir.d", [("Console", {"Name": WEBUI,
-                                                "Password": WEBUI_SECRET, **acls})])  # fmt: skip
+    write_config(tmp / "dir", "bareos-dir.d", [
+        ("Console", {"Name": WEBUI, "Password": WEBUI_SECRET, **acls}),
+        ("JobDefs", {"Name": "DefaultJob", "Type": Bare("Backup"), "Level": Bare("Incremental"),
+                     "Client": "fd", "FileSet": "Data", "Storage": "File0", "Pool": "Full",
+                     "Messages": "Standard"}),
+        ("Schedule", {"Name": "WeeklyCycle", "Run": Bare("Full sun at 21:00")}),
+    ])  # fmt: skip
     tls = TlsSettings(certificate=console_leaf.cert, key=console_leaf.key,
                       ca_certificate_file=pki.ca_file, verify_peer=True,
                       allowed_cns=("bareos-dir",))  # fmt: skip
@@ -168,3 +174,200 @@ async def test_webui_restore_browser_end_to_end(tmp_path: Path) -> None:
     want = {k: v for k, v in snapshot(data).items()
             if k == "top.txt" or k.startswith("dir with spaces")}  # fmt: skip
     assert snapshot(restored_root(where, data)) == want
+
+
+# ---------------------------------------------------------------- every other webui command
+#
+# One case per command string of the webui's models, with the placeholders filled from the
+# lab ({jobid}: the fixture's backup, {volume}: its volume).  ``api`` is the mode the PHP
+# sends it in (send_command($cmd, 2) / call_json: JSON; send_command($cmd, 0): text shown as
+# is).  ``check`` asserts on what the PHP reads of the JSON result.  A command the emulator
+# does not answer as the real Director yet is in PENDING with the reason (strict xfail).
+
+# Keys the webui's job tables read of every job row (llist jobs, llist jobid=, ...); the real
+# Director's rows are SQL rows: every value a string.
+JOB_KEYS = {"jobid", "job", "name", "type", "level", "client", "jobstatus", "starttime",
+            "endtime", "jobfiles", "jobbytes", "joberrors"}  # fmt: skip
+
+
+def _jobs(res: dict[str, Any], key: str = "jobs") -> list[dict[str, Any]]:
+    rows = res[key]
+    assert isinstance(rows, list) and rows, res
+    for row in rows:
+        assert JOB_KEYS <= set(row), set(row)
+        assert all(isinstance(row[k], str) for k in JOB_KEYS), row
+    return rows
+
+
+def _paged(res: dict[str, Any], key: str) -> None:
+    # The PHP pages with limit/offset until a page is empty AND meta.range.filtered === 0.
+    assert isinstance(res[key], list) and res[key], res
+    assert isinstance(res["meta"]["range"]["filtered"], int), res
+
+
+def _names_of(res: dict[str, Any], key: str) -> list[str]:
+    return [r["name"] for r in res[key]]
+
+
+Check = Any
+WEBUI_JSON: dict[str, Check] = {
+    # DirectorModel (login: AuthController) and the dashboard
+    ".help": lambda r, st: r[".help"]["permission"] is True and r["llist"]["permission"],
+    "version": lambda r, st: r["version"]["version"].split(".")[0] == "26",
+    "status subscriptions": lambda r, st: r,
+    "list log limit=10 reverse": lambda r, st: r["log"],
+    # JobModel
+    "llist jobs limit=1000 offset=0": lambda r, st: (_jobs(r), _paged(r, "jobs")),
+    'llist jobs jobname="backup" days=7 limit=1000 offset=0': lambda r, st: _jobs(r),
+    "llist jobs jobstatus=T days=7 limit=1000 offset=0": lambda r, st: _jobs(r),
+    "llist jobs jobstatus=T hours=24 limit=1000 offset=0": lambda r, st: _jobs(r),
+    "llist jobs jobtype=B days=7": lambda r, st: _jobs(r),
+    'llist jobs client="fd" days=7': lambda r, st: _jobs(r),
+    "llist jobid={jobid}": lambda r, st: _jobs(r)[0]["jobid"] == str(st["jobid"]),
+    "list joblog jobid={jobid} limit=1000 offset=0": lambda r, st: _paged(r, "joblog"),
+    "list volumes jobid={jobid}": lambda r, st: r["volumes"][0]["volumename"] == st["volume"],
+    ".jobs": lambda r, st: {"backup", "RestoreFiles"} <= set(_names_of(r, "jobs")),
+    '.jobs type="B"': lambda r, st: "RestoreFiles" not in _names_of(r, "jobs"),
+    ".jobs type=R": lambda r, st: _names_of(r, "jobs") == ["RestoreFiles"],
+    "llist jobs last current enabled": lambda r, st: _jobs(r),
+    "list jobtotals": lambda r, st: (r["jobs"], r["jobtotals"]["jobs"]),
+    "list jobstatistics jobid={jobid}": lambda r, st: isinstance(r["jobstats"], list),
+    "list jobs jobname=backup client=fd jobstatus=T joblevel=F last":
+        lambda r, st: int(_jobs(r)[0]["jobbytes"]) > 0,
+    '.defaults job="backup"': lambda r, st: r["defaults"]["client"] == "fd",
+    '.defaults job="RestoreFiles"':
+        lambda r, st: (r["defaults"]["type"], r["defaults"]["replace"]) == ("Restore", "Always"),
+    # ClientModel
+    "llist clients current": lambda r, st: r["clients"][0]["name"],
+    ".clients": lambda r, st: "fd" in _names_of(r, "clients"),
+    "list clients": lambda r, st: r["clients"][0]["name"],
+    'llist client="fd"': lambda r, st: r["clients"][0]["name"] == "fd",
+    'llist backups client="fd" fileset="Data" order=desc limit=10':
+        lambda r, st: _jobs(r, "backups"),
+    'llist jobs client="fd" fileset="Data" order=desc limit=10': lambda r, st: _jobs(r),
+    # FilesetModel, ScheduleModel, Analytics
+    "list filesets": lambda r, st: r["filesets"][0]["fileset"] == "Data",
+    "llist fileset filesetid=1": lambda r, st: r["filesets"][0]["fileset"] == "Data",
+    ".filesets": lambda r, st: _names_of(r, "filesets") == ["Data"],
+    ".schedule": lambda r, st: r["schedules"] == [{"name": "WeeklyCycle", "enabled": True}],
+    "show clients": lambda r, st: "fd" in r["clients"],
+    "show jobs": lambda r, st: "backup" in r["jobs"],
+    "show jobdefs": lambda r, st: "DefaultJob" in r["jobdefs"],
+    "show fileset": lambda r, st: "Data" in r["filesets"],
+    "show schedules": lambda r, st: "WeeklyCycle" in r["schedules"],
+    # MediaModel, PoolModel, StorageModel
+    "llist volumes all limit=1000 offset=0": lambda r, st: _paged(r, "volumes"),
+    'llist volume="{volume}"': lambda r, st: r["volume"]["volumename"] == st["volume"],
+    'llist jobs volume="{volume}"': lambda r, st: _jobs(r),
+    "llist pools": lambda r, st: "Full" in [p["name"] for p in r["pools"]],
+    ".pools": lambda r, st: "Full" in _names_of(r, "pools"),
+    '.pools type="Backup"': lambda r, st: "Full" in _names_of(r, "pools"),
+    'llist pool="Full"': lambda r, st: r["pools"][0]["name"] == "Full",
+    'llist media pool="Full" limit=1000 offset=0': lambda r, st: _paged(r, "volumes"),
+    "list storages": lambda r, st: r["storages"][0]["name"],
+}  # fmt: skip
+
+# Commands the webui sends in .api 0 and shows as text (no JSON read).
+WEBUI_TEXT = [
+    'status client="fd"', "status director", 'show pool="Full"', "show schedule",
+    "status scheduler", 'status storage="File0"', "show client=fd",
+    'enable client="fd" yes', 'disable client="fd" yes', 'enable client="fd" yes',
+    'disable job="backup" yes', 'enable job="backup" yes', "rerun jobid={jobid} yes",
+    "cancel jobid={jobid} yes",
+]  # fmt: skip
+
+# The catalog listings (list/llist variants, SQL rows as strings, meta.range for paging),
+# enable/disable and status subscriptions are the other half of issue 11 (bareos-restapi's,
+# branch restapi), landing in parallel: not strict, so that its landing does not break
+# this file; an XPASS here says a case can leave this table.
+_LISTINGS = "list/llist variant not emulated as the real Director answers it yet (restapi half)"
+PENDING: dict[str, str] = {
+    **{k: _LISTINGS for k in WEBUI_JSON
+       if k.startswith(("list ", "llist ")) and k != "list volumes jobid={jobid}"},
+    "status subscriptions": "status subscriptions is not emulated",
+    'enable client="fd" yes': "enable/disable: restapi half of issue 11",
+    'disable client="fd" yes': "enable/disable: restapi half of issue 11",
+    'disable job="backup" yes': "enable/disable: restapi half of issue 11",
+    'enable job="backup" yes': "enable/disable: restapi half of issue 11",
+}
+
+
+@pytest.fixture(scope="module")
+def webui_stand(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("webui")
+    lab, tls = _webui_lab(tmp)
+    with lab.running():
+        # A sync module fixture: its one backup runs in a trio loop of its own.
+        yield lab, tls, trio.run(_one_backup, lab, tls)
+
+
+async def _one_backup(lab: Any, tls: TlsSettings) -> dict[str, Any]:
+    c = await _webui_login(lab, tls)
+    try:
+        out = await c.call("run job=backup yes")
+        job_id = int(out.rsplit("JobId=", 1)[1].split()[0])
+        await c.call(f"wait jobid={job_id}")
+        volume = await c.call(f"list volumes jobid={job_id}")
+    finally:
+        await c.close()
+    return {"jobid": job_id, "volume": _volume_of(volume)}
+
+
+def _volume_of(listing: str) -> str:
+    for word in listing.replace("|", " ").split():
+        if word.startswith("Full-"):
+            return word
+    raise AssertionError(listing)
+
+
+def _case(key: str) -> Any:
+    marks = [pytest.mark.xfail(reason=PENDING[key], strict=False)] if key in PENDING else []
+    return pytest.param(key, marks=marks, id=key)
+
+
+async def _webui_login(lab: Any, tls: TlsSettings) -> ConsoleSession:
+    return await login("127.0.0.1", lab.dp, name=WEBUI, key=password_key(WEBUI_SECRET), tls=tls)
+
+
+async def test_webui_login_sequence(webui_stand: Any) -> None:
+    """AuthController: .api 2 compact=yes from text mode, version, .help, use catalog=."""
+    lab, tls, _ = webui_stand
+    c = await _webui_login(lab, tls)
+    try:
+        answer = await c.call(".api 2 compact=yes")
+        assert answer == '{"jsonrpc":"2.0","id":null,"result":{"api":2}}'
+        assert (await _result(c, "version"))["version"]["version"].startswith("26.")
+        commands = await _result(c, ".help")
+        assert commands[".help"] == {"command": ".help", "permission": True,
+                                     "description": "Print parsable information about a command",
+                                     "arguments": "[ all | item=cmd | full ]"}  # fmt: skip
+        assert await _result(c, "use catalog=MyCatalog") == {}
+        await c.call(".api 0")
+        assert await c.call("use catalog=MyCatalog") == "Using Catalog name=MyCatalog DB=bareos\n"
+    finally:
+        await c.close()
+
+
+@pytest.mark.parametrize("template", [_case(k) for k in WEBUI_JSON])
+async def test_webui_json_command(webui_stand: Any, template: str) -> None:
+    lab, tls, st = webui_stand
+    c = await _webui_login(lab, tls)
+    try:
+        await c.call(".api 2 compact=yes")
+        res = await _result(c, template.format(**st))
+        assert WEBUI_JSON[template](res, st), res
+    finally:
+        await c.close()
+
+
+@pytest.mark.parametrize("template", [_case(k) for k in dict.fromkeys(WEBUI_TEXT)])
+async def test_webui_text_command(webui_stand: Any, template: str) -> None:
+    lab, tls, st = webui_stand
+    c = await _webui_login(lab, tls)
+    try:
+        await c.call(".api 0")
+        out = await c.call(template.format(**st))
+        assert out and "not supported by this emulator" not in out, out
+        assert "is an invalid command" not in out, out
+    finally:
+        await c.close()

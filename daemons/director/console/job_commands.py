@@ -260,6 +260,8 @@ async def restore(s: CommandSession, args: Args) -> bool:
     jobid_text = args.value("jobid")
     job_ids: list[int] | None
     if listed is not None:
+        if await need_client() is None:
+            return False
         job_ids = list(listed.job_ids)
     elif jobid_text:
         job_ids = _job_id_list(jobid_text)
