@@ -18,7 +18,7 @@ EMULATED = {
     "reload", "run", "status", "show", "version", "wait", "whoami", "fault", "estimate",
     ".bvfs_update", ".bvfs_get_jobids", ".bvfs_lsdirs", ".bvfs_lsfiles", ".bvfs_versions",
     ".bvfs_restore", ".bvfs_cleanup", ".bvfs_clear_cache",
-    ".jobs", ".jobdefs", ".filesets", ".pools", ".schedule", ".defaults", "use",
+    ".jobs", ".jobdefs", ".filesets", ".pools", ".schedule", ".defaults", "use", "rerun",
 }  # fmt: skip
 
 

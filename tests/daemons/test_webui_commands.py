@@ -42,7 +42,7 @@ def _webui_lab(tmp: Path) -> tuple[Any, TlsSettings]:
     lab = build_lab(tmp)
     (tmp / "webui-pki").mkdir()
     pki = make_pki(tmp / "webui-pki")
-    dir_leaf, console_leaf = pki.leaf("bareos-dir"), pki.leaf(WEBUI)
+    dir_leaf, console_leaf = pki.leaf("bareos-dir", "bareos-dir", "localhost"), pki.leaf(WEBUI)
     # The Director gets a certificate: a console without PSK (PHP has none) gets cert TLS.
     conf = tmp / "dir" / "bareos-dir.d" / "director" / "bareos-dir.conf"
     body = conf.read_text().rstrip().removesuffix("}")
