@@ -137,3 +137,97 @@ def test_restore_tree_quit_and_cancel_restore_nothing(tmp_path: Path) -> None:
         assert out.endswith("OK to run? (yes/mod/no): ")
         assert c.call("no").decode() == "Job not run.\n"
         assert [j for j in c.call("list jobs").decode().splitlines() if "| R " in j] == []
+
+
+VERIFY_CONF = {
+    "fileset/DataV.conf": """FileSet {
+  Name = DataV
+  Include {
+    Options {
+      Signature = MD5
+      Verify = pins5
+    }
+    File = "%s"
+  }
+}
+""",
+    "job/verify.conf": """Job {
+  Name = verify
+  Type = Verify
+  Level = InitCatalog
+  Client = fd
+  FileSet = DataV
+  Storage = File0
+  Pool = Full
+  Messages = Standard
+}
+""",
+    "job/verify-disk.conf": """Job {
+  Name = verify-disk
+  Type = Verify
+  Level = DiskToCatalog
+  Verify Job = backup
+  Client = fd
+  FileSet = DataV
+  Storage = File0
+  Pool = Full
+  Messages = Standard
+}
+""",
+}
+
+
+def test_verify_init_catalog_and_disk_to_catalog(tmp_path: Path) -> None:
+    import base64
+    import hashlib
+    import sqlite3
+
+    lab = build_lab(tmp_path)
+    for rel, text in VERIFY_CONF.items():
+        (tmp_path / "dir" / "bareos-dir.d" / rel).write_text(text.replace("%s", str(lab.data)))
+    entries, _ = tree_sizes(lab.data)
+    with lab.running():
+        c = lab.console()
+        full = queue(c, "run job=backup yes")
+        assert "Backup OK" in finish(c, full)
+        init = queue(c, "run job=verify yes")
+        msgs = finish(c, init)
+        assert f"Start Verify JobId={init} Level=Initialize Catalog Job=verify." in msgs, msgs
+        assert "  Verify Level:           Initialize Catalog\n" in msgs, msgs
+        assert f"  Files Examined:         {entries}\n" in msgs, msgs
+        assert "  Termination:            Verify OK\n" in msgs, msgs
+        same = queue(c, "run job=verify level=Catalog yes")
+        msgs = finish(c, same)
+        assert f"Verifying against JobId={init} Job=verify." in msgs, msgs
+        assert "  Termination:            Verify OK\n" in msgs, msgs
+
+        top = lab.data / "top.txt"
+        old_size = top.stat().st_size
+        top.write_text("changed after the InitCatalog, longer\n")
+        (lab.data / "empty.txt").unlink()
+        (lab.data / "new.txt").write_text("new\n")
+        diff = queue(c, "run job=verify level=Catalog yes")
+        msgs = finish(c, diff)
+        assert "  Termination:            Verify Differences\n" in msgs, msgs
+        assert f"JobId {diff}: File: {top}\n" in msgs, msgs
+        assert (f"      st_size  differ. Cat: {old_size} File: {top.stat().st_size}\n"
+                in msgs), msgs  # fmt: skip
+        assert re.search(r"      MD5 digest differs\. File=\S+ Cat=\S+\n", msgs), msgs
+        assert f"New file: {lab.data / 'new.txt'}\n" in msgs, msgs
+        assert "The following files are in the Catalog but not on disk:\n" in msgs, msgs
+        assert f"      {lab.data / 'empty.txt'}\n" in msgs, msgs
+        disk = queue(c, "run job=verify-disk yes")
+        msgs = finish(c, disk)
+        assert f"Verifying against JobId={full} Job=backup." in msgs, msgs
+        assert "  Verify Level:           Verify Disk to Catalog\n" in msgs, msgs
+        assert "  Termination:            Verify Differences\n" in msgs, msgs
+        assert f"New file: {lab.data / 'new.txt'}\n" in msgs, msgs
+        status = {j: s for j, s in
+                  re.findall(r"^\|\s+(\d+) \|.*\| (\w)\s+\|$", c.call("list jobs").decode(), re.M)}  # fmt: skip
+        assert (status[str(init)], status[str(diff)]) == ("T", "D"), status
+
+    # The InitCatalog digests are the files' MD5 (computed here independently).
+    db = sqlite3.connect(tmp_path / "dir" / "work" / "bareosnet-catalog.sqlite")
+    rows = dict(db.execute("SELECT Name, MD5 FROM File WHERE JobId=? AND Name != ''", (init,)))
+    run_sh = (lab.data / "run.sh").read_bytes()
+    assert rows["run.sh"] == base64.b64encode(hashlib.md5(run_sh).digest()).decode().rstrip("=")

@@ -116,7 +116,7 @@ async def run(s: CommandSession, args: Args) -> bool:
             await s.out.error(f'{acl.capitalize()} "{value}" not found.\n')
             return False
     try:
-        if ov.level is not None:
+        if ov.level is not None and job_type_of(job_res) == "B":
             level_code(ov.level)
         job = build_job(rt, job_res, ov)
         kind = kind_of(job.job_type)
