@@ -175,3 +175,41 @@ def test_every_compression_and_sparse_restore_the_tree(tmp_path: Path) -> None:
                 # holes were skipped on the wire and stay holes on disk
                 assert fd_bytes < total - 6 * BLOCK, (name, fd_bytes)
                 assert (restored / sparse.name).stat().st_blocks * 512 < 4 * BLOCK
+
+
+# ---------------------------------------------------------------- selection: wild, regex, exclude
+
+
+def test_wild_regex_exclude_and_client_program_items(tmp_path: Path) -> None:
+    lab = build_lab(tmp_path)
+    (lab.data / "cache.tmp").write_text("temporary\n")
+    (lab.data / "deep" / "a" / "build").mkdir()
+    (lab.data / "deep" / "a" / "build" / "out.o").write_bytes(b"\x7fELF")
+    (lab.data / "notes.bak").write_text("old\n")
+    # One Include: the data tree comes from a program run on the client ("\\|" in the config).
+    program = f"      File = \"\\\\|sh -c 'echo {lab.data}'\"\n"
+    add_job(
+        lab,
+        "select",
+        '      Signature = MD5\n      WildFile = "*.tmp"\n      RegexDir = "/build$"\n'
+        "      Exclude = yes\n    }\n    Options {\n      Signature = MD5\n",
+        include=program,
+        exclude=f'    File = "*.bak"\n    File = "{lab.data}/empty dir"',
+    )
+    expected = {
+        k: v
+        for k, v in snapshot(lab.data).items()
+        if not (k.endswith((".tmp", ".bak")) or k.startswith(("deep/a/build", "empty dir")))
+    }
+    with lab.running():
+        where = tmp_path / "restored"
+        backup_id, msgs, _ = backup_and_restore(lab, "select", where)
+        catalog = catalog_files(lab, backup_id)
+    assert snapshot(restored_root(where, lab.data)) == expected
+    assert not any(name.endswith((".tmp", ".bak", ".o")) for name in catalog)
+    for f in regular_files(lab.data):
+        rel = str(f.relative_to(lab.data))
+        if rel in expected:
+            assert catalog[str(f)] == (independent_digest(f, "MD5"), 3), rel
+    fd_programs = lab.fd.events("fileset.program")
+    assert [e["items"] for e in fd_programs] == [1], fd_programs
