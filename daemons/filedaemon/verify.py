@@ -54,9 +54,13 @@ _DIGEST_NAMES = {
 
 
 def verify_opts(letters: str) -> str:
-    """``V`` + the letters of the FileSet's ``V...:`` option (``Verify = pins5``)."""
+    """Bareos ``ff->VerifyOpts``: ``V``, then the options' ``V...`` option *with* its ``V``.
+
+    The FD copies an options block's verify letters from the ``V`` on (``fo->VerifyOpts``
+    is ``Vpins5`` for ``Verify = pins5``) and appends them to its own ``V``: ``VVpins5``.
+    """
     m = re.search(r"V([^:]*):", letters)
-    return "V" + (m.group(1) if m else "")
+    return "V" + (f"V{m.group(1)}" if m else "")
 
 
 def attribute_line(fi: int, item: Found) -> bytes:
@@ -72,11 +76,12 @@ async def verify_cmd(s: DirectorSession, text: str) -> bool:
     job = s.job
     m = _VERIFY.match(text)
     if job is None or job.fileset is None or m is None:
-        await s.msgs.send(f"2994 Bad verify command: {text.rstrip()}\n")
+        # Bareos prints dir->msg, newline included, before its own "\n".
+        await s.msgs.send(f"2994 Bad verify command: {text}\n")
         return False
     level = _LEVELS.get(m.group(1).lower())
     if level is None:
-        await s.msgs.send(f"2994 Bad verify level: {text.rstrip()}\n")
+        await s.msgs.send(f"2994 Bad verify level: {text}\n")
         return False
     job.job_type, job.level = "V", level
     await s.msgs.send("2000 OK verify\n")

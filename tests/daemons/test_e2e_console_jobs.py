@@ -204,8 +204,9 @@ def test_verify_init_catalog_and_disk_to_catalog(tmp_path: Path) -> None:
         assert "Backup OK" in finish(c, full)
         init = queue(c, "run job=verify yes")
         msgs = finish(c, init)
-        assert f"Start Verify JobId={init} Level=Initialize Catalog Job=verify." in msgs, msgs
-        assert "  Verify Level:           Initialize Catalog\n" in msgs, msgs
+        assert f"Start Verify JobId={init} Level=InitCatalog Job=verify." in msgs, msgs
+        assert "  Verify Level:           InitCatalog\n" in msgs, msgs
+        assert "  Verify JobId:           0\n" in msgs, msgs
         assert f"  Files Examined:         {entries}\n" in msgs, msgs
         assert "  Termination:            Verify OK\n" in msgs, msgs
         same = queue(c, "run job=verify level=Catalog yes")
@@ -231,7 +232,7 @@ def test_verify_init_catalog_and_disk_to_catalog(tmp_path: Path) -> None:
         disk = queue(c, "run job=verify-disk yes")
         msgs = finish(c, disk)
         assert f"Verifying against JobId={full} Job=backup." in msgs, msgs
-        assert "  Verify Level:           Verify Disk to Catalog\n" in msgs, msgs
+        assert "  Verify Level:           DiskToCatalog\n" in msgs, msgs
         assert "  Termination:            Verify Differences\n" in msgs, msgs
         assert f"New file: {lab.data / 'new.txt'}\n" in msgs, msgs
         # VolumeToCatalog reads the backup back through the SD: the volume equals the catalog.

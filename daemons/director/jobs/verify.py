@@ -69,8 +69,10 @@ log = structlog.get_logger("bareosnet.director.verify")
 
 JS_DIFFERENCES = "D"
 LEVEL_WORDS = {"V": "init", "C": "catalog", "d": "disk_to_catalog", "O": "volume", "A": "data"}
-LEVEL_NAMES = {"V": "Initialize Catalog", "C": "Verify Catalog", "d": "Verify Disk to Catalog",
-               "O": "Verify Volume to Catalog", "A": "Verify Data"}  # fmt: skip
+# The Director's JobLevelToString (dird_conf.cc joblevels): the Level words of the config,
+# not lib/util.cc's job_level_to_str ("Verify Disk to Catalog") the daemons' status uses.
+LEVEL_NAMES = {"V": "InitCatalog", "C": "Catalog", "d": "DiskToCatalog", "O": "VolumeToCatalog",
+               "A": "Data"}  # fmt: skip
 _STREAM_NAMES = {Stream.MD5_DIGEST: "MD5 digest", Stream.SHA1_DIGEST: "SHA1 digest",
                  Stream.SHA256_DIGEST: "SHA256 digest", Stream.SHA512_DIGEST: "SHA512 digest",
                  Stream.XXH128_DIGEST: "XXH128 digest"}  # fmt: skip
@@ -358,7 +360,9 @@ def verify_report(job: JobControl) -> list[str]:
         _line("FileSet", job.fileset_name),
         _line("Verify Level", LEVEL_NAMES.get(job.level, job.level)),
         _line("Client", job.client_name),
-        _line("Verify JobId", job.params.get("verify_jobid", 0)),
+        # VerifyCleanup prints previous_jr's JobId; only backups, copies and consolidations
+        # fill previous_jr in, so a Verify job shows 0 (the job it used is in its log).
+        _line("Verify JobId", 0),
         _line("Verify Job", str(vj) if vj else ""),
         _line("Start time", long_time(job.start_time)),
         _line("End time", long_time(job.end_time)),
