@@ -23,7 +23,7 @@ from bareosnet.net.stream import BareosStream
 from daemons.common.commands import CommandTable
 from daemons.common.daemon_base import ListeningDaemon
 from daemons.common.workers import WorkerInfo
-from daemons.filedaemon import client_initiated, control_commands, job_commands
+from daemons.filedaemon import client_initiated, control_commands, job_commands, verify
 from daemons.filedaemon.access import make_resolver
 from daemons.filedaemon.interfaces import (
     DEFAULT_FAILURE_DELAY,
@@ -39,7 +39,7 @@ from daemons.filedaemon.worker_state import FdWorkers
 log = structlog.get_logger("bareos.fd")
 
 # The handler modules register their commands when imported (above); the table is built once.
-HANDLER_MODULES = (control_commands, job_commands)
+HANDLER_MODULES = (control_commands, job_commands, verify)
 COMMANDS: CommandTable[DirectorSession] = FD_COMMANDS.table()
 
 

@@ -28,7 +28,10 @@ Director.  Run scripts are accepted and answered but never executed.
 
 from __future__ import annotations
 
+import functools
+import grp
 import math
+import pwd
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -57,12 +60,13 @@ from bareosnet.proto.jobcmds import (
     StorageCommand,
     redact,
 )
+from bareosnet.proto.lsline import ls_line
 from bareosnet.proto.signals import Signal
 from daemons.common import texts
 from daemons.common.auth import open_connection
 from daemons.common.commands import with_commas
 from daemons.filedaemon.backup import DEFAULT_BUFFER_SIZE, BackupRun, BackupSettings, version_line
-from daemons.filedaemon.fileselect import FileFlags, Found, Walker
+from daemons.filedaemon.fileselect import FileFlags, Found, Walker, since_check
 from daemons.filedaemon.interfaces import DirectorSession, fd_command
 from daemons.filedaemon.job_state import (
     BLOCKED,
@@ -406,23 +410,61 @@ async def restoreobject_cmd(s: DirectorSession, text: str) -> bool:
 
 @fd_command("estimate")
 async def estimate_cmd(s: DirectorSession, text: str) -> bool:
+    """``estimate listing=<0|1>``: count what a backup of this level would save.
+
+    With listing, one ``ls -l`` line per counted file goes first: as Bareos's
+    ``PrintLsOutput`` Jmsg, which for a console job (JobId 0) is sent raw.
+    """
     job = await _need_job(s, "estimate")
     if job is None:
         return False
-    if job.fileset is None:
+    m = _ESTIMATE.match(text)
+    if job.fileset is None or m is None:
+        if m is None:
+            await s.msgs.fatal(f"Bad estimate command: {redact(text.rstrip())}\n")
         await _reply(s, "2992 Bad estimate command.\n")
         return False
+    listing = int(m.group(1)) != 0
+    changed = since_check(job.since) if job.level in ("I", "D") else None
     files = size = 0
-    for item in Walker(job.fileset):
+    for item in Walker(job.fileset, changed):
         if isinstance(item, Found):
             files += 1
             if item.stat.st_mode & 0o170000 == 0o100000:
                 size += item.stat.st_size
+            if listing:
+                await _reply(s, _ls_line(item))
         await trio.lowlevel.checkpoint()
     job.files_examined = files
     await _reply(s, f"2000 OK estimate files={with_commas(files)} bytes={with_commas(size)}\n")
     await s.msgs.signal(Signal.EOD)
     return True
+
+
+_ESTIMATE = re.compile(r"estimate listing=(\d+)")
+
+
+def _ls_line(item: Found) -> str:
+    st = item.stat
+    return ls_line(mode=st.st_mode, nlink=st.st_nlink, user=_user(st.st_uid),
+                   group=_group(st.st_gid), size=st.st_size, ctime=int(st.st_ctime),
+                   name=item.path, link=item.link)  # fmt: skip
+
+
+@functools.cache
+def _user(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+@functools.cache
+def _group(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
 
 
 @fd_command("endrestore")

@@ -15,7 +15,7 @@ from tests.daemons.test_director_units import _session, runtime
 EMULATED = {
     ".", ".api", ".clients", ".consoles", ".help", ".messages", ".quit", ".status", ".storages",
     "autodisplay", "cancel", "exit", "help", "list", "llist", "messages", "quit", "restore",
-    "reload", "run", "status", "show", "version", "wait", "whoami", "fault",
+    "reload", "run", "status", "show", "version", "wait", "whoami", "fault", "estimate",
 }  # fmt: skip
 
 
@@ -29,7 +29,7 @@ def test_every_registered_command_declares_usage_acl_and_api_shape() -> None:
         assert cmd.api, cmd.key
     # The ones with arguments say which (help <command> prints them under "Arguments:").
     for key in (".api", ".status", "cancel", "list", "restore", "run", "show", "status", "wait",
-                "fault"):
+                "fault", "estimate"):
         assert lookup(key).usage, key  # type: ignore[union-attr]
     assert ALWAYS_ALLOWED == {"exit", "quit", "whoami"}
 

@@ -487,7 +487,10 @@ def test_cancel_a_running_backup_and_the_api_views(tmp_path: Path) -> None:
         running = api.call("status director")["running"]
         assert [(r["jobid"], r["status"]) for r in running] == [(job_id, "is running")]
         out = c.call(f"cancel jobid={job_id}").decode()
-        assert re.search(rf"JobId {job_id}, Job backup\.\S+ marked to be canceled\.\n", out), out
+        # As Bareos's CancelJob: the File daemon's answer, then the Storage daemon's.
+        assert re.search(r"^2001 Job backup\.\S+ marked to be canceled\.\n"
+                         rf"3000 JobId={job_id} Job=\"backup\.\S+\" marked to be canceled\.\n",
+                         out, re.M), out  # fmt: skip
         msgs = finish(c, job_id, timeout=30)
         assert "  Termination:            Backup Canceled\n" in msgs, msgs
         assert jobs_table(c)[job_id] == "A"

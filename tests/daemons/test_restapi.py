@@ -770,7 +770,6 @@ PENDING: dict[str, str] = {
     "GET /configuration/filesets": "show filesets: no Include/Exclude/Options",
     "POST /control/jobs/rerun/{job_id}": "rerun jobid=: not emulated",
     "POST /control/jobs/rerun": "rerun since_jobid=: not emulated",
-    "PUT /control/jobs/cancel/{job_id}": "cancel of a job that is not running: not Bareos's error text",
     "PUT /control/jobs/disable/{job_name}": "disable job= / .jobs: not emulated",
     "PUT /control/jobs/enable/{job_name}": "enable job= / .jobs: not emulated",
     "GET /control/jobs/totals": "llist jobtotals: not emulated",

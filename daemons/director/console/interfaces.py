@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from daemons.director.interfaces import Director
 
 if TYPE_CHECKING:
+    from bareosnet.proto.signals import Signal
     from daemons.director.console.acl import ConsoleAcl
     from daemons.director.console.output import ConsoleOutput
     from daemons.director.interfaces import ConsoleLease
@@ -78,3 +79,11 @@ class CommandSession(Protocol):
     def command_allowed(self, key: str) -> bool: ...
 
     async def show_messages(self) -> None: ...
+
+    async def ask(self, prompt: str, *, subprompt: bool = False) -> str | None:
+        """Bareos ``GetCmd``: prompt and read the answer (None: cancelled or batch mode)."""
+        ...
+
+    async def send_signal(self, signal: Signal) -> None:
+        """One signal to the console (``BNET_START_RTREE``, ``BNET_START_SELECT`` ...)."""
+        ...

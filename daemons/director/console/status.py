@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -14,6 +15,8 @@ from daemons.common import texts
 from daemons.common.commands import TERMINATED_HEADER, job_type_text, level_text, terminated_row
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
+from daemons.director.jobs.scheduler import scheduled_jobs
+from daemons.director.jobs.setup import job_type_of
 from daemons.director.probing.clients import ClientConnectError
 from daemons.director.probing.storages import StorageConnectError, connect_to_storage_daemon
 
@@ -144,13 +147,59 @@ async def _dir_header(s: CommandSession) -> None:
     )
 
 
+SCHEDULED_HEADER = (
+    "\nScheduled Jobs:\n"
+    "Level          Type     Pri  Scheduled          Name               Volume\n" + "=" * 83 + "\n"
+)
+
+
+def _next_volume(s: CommandSession, pool: str | None) -> str:
+    """``FindNextVolumeForAppend`` without creating one: an appendable volume, else *unknown*."""
+    if pool:
+        for m in s.rt.catalog.all_media(pool):
+            if m.vol_status in ("Append", "Recycle", "Purged"):
+                return m.volume
+    return "*unknown*"
+
+
 async def _dir_scheduled(s: CommandSession) -> None:
+    """``ListScheduledJobs``: the next run of every Run line within a day (ua_status.cc)."""
+    rows = []
+    for when, sr in scheduled_jobs(s.rt, time.time(), 1):
+        if not s.allowed("job", sr.job_res.name):
+            continue
+        jtype = job_type_of(sr.job_res)
+        pool = sr.pool or (str(sr.job_res.get("Pool")) if sr.job_res.get("Pool") else None)
+        rows.append({
+            "name": sr.job_res.name, "type": job_type_text(jtype),
+            "level": sr.level if jtype == "B" else " ",
+            "priority": sr.priority, "scheduled": texts.bareos_time(when),
+            "volume": _next_volume(s, pool) if jtype == "B" else "*unknown*",
+            "pool": pool, "storage": sr.storage or _storage_name(sr.job_res),
+        })  # fmt: skip
     if s.out.json:
-        s.out.set("scheduled", [])
+        s.out.set("scheduled", [{k: v for k, v in r.items() if v is not None} for r in rows])
         return
+    if rows and not s.out.api:
+        await s.out.text(SCHEDULED_HEADER)
+    for r in rows:
+        sep = "\t" if s.out.api else " "
+        await s.out.text(
+            f"{r['level']:<14}{sep}{r['type']:<8}{sep}{r['priority']:3d}{sep}"
+            f"{'' if s.out.api else ' '}{r['scheduled']:<18}{sep}{r['name']:<18}{sep}"
+            f"{r['volume']}\n"
+        )
     if not s.out.api:
-        await s.out.text("No Scheduled Jobs.\n")
+        if not rows:
+            await s.out.text("No Scheduled Jobs.\n")
         await s.out.text("====\n")
+
+
+def _storage_name(job_res: Any) -> str | None:
+    value = job_res.get("Storage")
+    if isinstance(value, (list, tuple)):
+        return str(value[0]) if value else None
+    return str(value) if value else None
 
 
 async def _dir_running(s: CommandSession) -> None:

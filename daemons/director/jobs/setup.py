@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 JOB_TYPES = {"backup": "B", "restore": "R", "copy": "c", "migrate": "g", "verify": "V",
              "admin": "D", "consolidate": "O", "archive": "A"}  # fmt: skip
 LEVELS = {"full": "F", "incremental": "I", "differential": "D", "base": "B"}
+# Verify levels (Bareos joblevels for JT_VERIFY).
+VERIFY_LEVELS = {"initcatalog": "V", "catalog": "C", "volumetocatalog": "O",
+                 "disktocatalog": "d", "data": "A"}  # fmt: skip
 
 
 class SetupError(ValueError):
@@ -83,7 +86,12 @@ def build_job(rt: Director, job_res: Any, ov: Overrides = Overrides()) -> JobCon
         store = storage_of(rt, pool.get("Storage"))
         sources["storage"] = "Pool resource"
     level = ov.level or str(job_res.get("Level") or "")
-    level_c = level_code(level) if level and jtype == "B" else ("F" if jtype == "B" else " ")
+    if jtype == "V":
+        level_c = VERIFY_LEVELS.get(level.lower(), "") if level else "C"
+        if not level_c:
+            raise SetupError(f'Level "{level}" not valid.')
+    else:
+        level_c = level_code(level) if level and jtype == "B" else ("F" if jtype == "B" else " ")
     messages = (
         rt.cfg.get("messages", str(job_res.get("Messages"))) if job_res.get("Messages") else None
     )
