@@ -50,7 +50,16 @@ from bareosnet.proto.jobcmds import (
 from bareosnet.proto.signals import Signal
 from bareosnet.proto.streams import DataHeader, Stream
 from daemons.common import texts
-from daemons.filedaemon.fileselect import Found, Notice, Walker, since_check
+from daemons.filedaemon.accurate import accurate_changed
+from daemons.filedaemon.fileselect import (
+    DEFAULT_ACCURATE,
+    ChangeCheck,
+    FileFlags,
+    Found,
+    Notice,
+    Walker,
+    since_check,
+)
 from daemons.filedaemon.job_state import (
     ERROR_TERMINATED,
     RUNNING,
@@ -104,6 +113,7 @@ class BackupRun:
         self.ticket = 0
         self._links: dict[tuple[int, int], _HardLink] = {}
         self._seen: set[str] = set()
+        self._warnings: list[str] = []  # from the accurate check, sent before the entry
         self._bw_start = 0.0
         self._bw_bytes = 0
 
@@ -190,6 +200,9 @@ class BackupRun:
                         job.errors += 1
                     await msgs.jmsg(item.type, item.text)
                     continue
+                for text in self._warnings:
+                    await msgs.jmsg(MessageType.WARNING, text)
+                self._warnings.clear()
                 job.files_examined += 1
                 await self._save(item)
             if job.accurate and job.accurate_files is not None and job.level in ("I", "D"):
@@ -201,28 +214,26 @@ class BackupRun:
             return False
         return True
 
-    def _change_check(self):  # type: ignore[no-untyped-def]
+    def _change_check(self) -> ChangeCheck:
         job = self.job
         if job.accurate and job.accurate_files is not None and job.level in ("I", "D"):
             listed = job.accurate_files
+            digests = job.accurate_digests
             seen = self._seen
+            warnings = self._warnings
 
-            def accurate_changed(fname: str, st: os.stat_result, flags: Any) -> bool:
+            def changed(fname: str, st: os.stat_result, flags: FileFlags) -> bool:
                 enc = listed.get(fname)
                 if enc is None:
                     return True
                 seen.add(fname)
-                try:
-                    old = decode_stat(enc)
-                except ProtocolError:
-                    return True
-                return (
-                    old.mtime != int(st.st_mtime)
-                    or old.ctime != int(st.st_ctime)
-                    or old.size != st.st_size
-                )
+                return accurate_changed(
+                    enc, st, flags.accurate or DEFAULT_ACCURATE, path=fname,
+                    signature=flags.signature, listed_digest=digests.get(fname, ""),
+                    warnings=warnings,
+                )  # fmt: skip
 
-            return accurate_changed
+            return changed
         return since_check(job.since)
 
     async def _send_deleted(self) -> None:

@@ -67,6 +67,7 @@ from daemons.common.auth import open_connection
 from daemons.common.commands import with_commas
 from daemons.filedaemon.backup import DEFAULT_BUFFER_SIZE, BackupRun, BackupSettings, version_line
 from daemons.filedaemon.fileselect import FileFlags, Found, Walker, since_check
+from daemons.filedaemon.fileset_items import expand_items
 from daemons.filedaemon.interfaces import DirectorSession, fd_command
 from daemons.filedaemon.job_state import (
     BLOCKED,
@@ -266,7 +267,14 @@ async def fileset_cmd(s: DirectorSession, text: str) -> bool:
     if error is not None:
         await s.msgs.fatal(f"Invalid FileSet command: {error}\n")
         return False
-    job.fileset = parser.result()
+    # "|program" and "<file" items are expanded here, as the real FD does; their
+    # failures are fatal job errors, and the fileset is still acknowledged.
+    expanded = await expand_items(
+        parser.result(), job_id=job.job_id, job=job.job, client=s.msgs.client_name
+    )
+    for error in expanded.errors:
+        await s.msgs.fatal(error)
+    job.fileset = expanded.fileset
     await _reply(s, "2000 OK include\n")
     return True
 
@@ -374,12 +382,18 @@ async def accurate_cmd(s: DirectorSession, text: str) -> bool:
     except BareosError:
         return False
     files: dict[str, str] = {}
+    digests: dict[str, str] = {}
+    # <name>\0<LStat>[\0<digest>\0<delta seq>]
     for payload in payloads:
         parts = payload.split(b"\0")
         if len(parts) >= 2 and parts[0]:
-            files[parts[0].decode("utf-8", "surrogateescape")] = parts[1].decode("ascii", "replace")
+            name = parts[0].decode("utf-8", "surrogateescape")
+            files[name] = parts[1].decode("ascii", "replace")
+            if len(parts) >= 3 and parts[2]:
+                digests[name] = parts[2].decode("ascii", "replace")
     job.accurate = True
     job.accurate_files = files
+    job.accurate_digests = digests
     return True  # Bareos sends no answer
 
 

@@ -171,7 +171,9 @@ class FdWorkers:
         return {"ok": self.daemon.jobs.cancel(str(req["job"]))}
 
     async def set_bandwidth(self, job: str, bandwidth: int) -> bool:
-        answers = await self.mesh.ask_others({"op": "bandwidth", "job": job, "bandwidth": bandwidth})
+        answers = await self.mesh.ask_others(
+            {"op": "bandwidth", "job": job, "bandwidth": bandwidth}
+        )
         return any(a.get("found") for a in answers.values())
 
     async def _on_bandwidth(self, req: dict[str, Any]) -> dict[str, Any]:

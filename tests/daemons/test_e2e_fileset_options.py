@@ -175,3 +175,76 @@ def test_every_compression_and_sparse_restore_the_tree(tmp_path: Path) -> None:
                 # holes were skipped on the wire and stay holes on disk
                 assert fd_bytes < total - 6 * BLOCK, (name, fd_bytes)
                 assert (restored / sparse.name).stat().st_blocks * 512 < 4 * BLOCK
+
+
+# ---------------------------------------------------------------- selection: wild, regex, exclude
+
+
+def test_wild_regex_exclude_and_client_program_items(tmp_path: Path) -> None:
+    lab = build_lab(tmp_path)
+    (lab.data / "cache.tmp").write_text("temporary\n")
+    (lab.data / "deep" / "a" / "build").mkdir()
+    (lab.data / "deep" / "a" / "build" / "out.o").write_bytes(b"\x7fELF")
+    (lab.data / "notes.bak").write_text("old\n")
+    # One Include: the data tree comes from a program run on the client ("\\|" in the config).
+    program = f"      File = \"\\\\|sh -c 'echo {lab.data}'\"\n"
+    add_job(
+        lab,
+        "select",
+        '      Signature = MD5\n      WildFile = "*.tmp"\n      RegexDir = "/build$"\n'
+        "      Exclude = yes\n    }\n    Options {\n      Signature = MD5\n",
+        include=program,
+        exclude=f'    File = "*.bak"\n    File = "{lab.data}/empty dir"',
+    )
+    expected = {
+        k: v
+        for k, v in snapshot(lab.data).items()
+        if not (k.endswith((".tmp", ".bak")) or k.startswith(("deep/a/build", "empty dir")))
+    }
+    with lab.running():
+        where = tmp_path / "restored"
+        backup_id, msgs, _ = backup_and_restore(lab, "select", where)
+        catalog = catalog_files(lab, backup_id)
+    assert snapshot(restored_root(where, lab.data)) == expected
+    assert not any(name.endswith((".tmp", ".bak", ".o")) for name in catalog)
+    for f in regular_files(lab.data):
+        rel = str(f.relative_to(lab.data))
+        if rel in expected:
+            assert catalog[str(f)] == (independent_digest(f, "MD5"), 3), rel
+    fd_programs = lab.fd.events("fileset.program")
+    assert [e["items"] for e in fd_programs] == [1], fd_programs
+
+
+# ---------------------------------------------------------------- accurate
+
+
+def test_accurate_incremental_by_the_filesets_accurate_letters(tmp_path: Path) -> None:
+    lab = build_lab(tmp_path)
+    add_job(lab, "acc", '      Signature = MD5\n      Accurate = "s5"')
+    job_file = lab.root / "dir" / "bareos-dir.d" / "job" / "acc.conf"
+    job_file.write_text(job_file.read_text().replace("}", "  Accurate = yes\n}", 1))
+    with lab.running():
+        c = lab.console()
+        full = queue(c, "run job=acc level=Full yes")
+        assert "Backup OK" in finish(c, full)
+        # Same size and times, other bytes: only the digest ("5") sees it.
+        top = lab.data / "top.txt"
+        st = top.stat()
+        top.write_text("TOP LEVEL\n")
+        os.utime(top, ns=(st.st_atime_ns, st.st_mtime_ns))
+        # Other times, same size and bytes: "s5" does not look at times.
+        os.utime(lab.data / "run.sh", (1_000_000_000, 1_000_000_000))
+        (lab.data / "empty.txt").unlink()
+        incr = queue(c, "run job=acc level=Incremental yes")
+        msgs = finish(c, incr)
+        assert "  Termination:            Backup OK\n" in msgs, msgs
+        catalog = catalog_files(lab, incr)
+        saved = {name for name in catalog if not name.endswith("/")}
+        assert saved == {str(top), str(lab.data / "empty.txt")}, catalog
+        assert catalog[str(top)] == (independent_digest(top, "MD5"), 3)
+        where = tmp_path / "restored"
+        out = c.call(f"restore client=fd where={where} select all done yes").decode()
+        rid = int(re.search(r"Job queued\. JobId=(\d+)", out)[1])  # type: ignore[index]
+        assert "  Termination:            Restore OK\n" in finish(c, rid)
+    restored = snapshot(restored_root(where, lab.data))
+    assert restored == snapshot(lab.data)
