@@ -27,7 +27,7 @@ from bareosnet.errors import (
     PeerClosedError,
     ProtocolError,
 )
-from bareosnet.net import trace_points
+from bareosnet.net import faulty, trace_points
 from bareosnet.net.stream import BareosStream, PrefixedStream
 from bareosnet.proto.framing import HEADER_LENGTH, decode_header
 from bareosnet.proto.handshake import (
@@ -273,6 +273,10 @@ async def _connector_handshake(
     require_psk: bool = False,
 ) -> tuple[BareosStream, ConnectionInfo]:
     tls_info: TlsInfo | None = None
+    fp = faulty.connector_faults(transport, config, peer_address=peer_address,
+                                 tls_first=tls_first, tls_settings=tls_settings, psk=psk)  # fmt: skip
+    transport, config, tls_first, tls_settings, psk = (
+        fp.transport, fp.config, fp.tls_first, fp.tls_settings, fp.psk)  # fmt: skip
     stream = BareosStream(transport, timeout=timeout)
     try:
         if tls_first:
@@ -320,6 +324,7 @@ async def _connector_handshake(
         raise
     info = _info(result, peer_address, tls_info, psk.identity if (psk and tls_first) else None,
                  config.persona)  # fmt: skip
+    fp.done(result.peer_name)
     log.info("handshake.ok", **info.log_fields())
     return stream, info
 
@@ -339,7 +344,13 @@ async def _drive_with_followups(
             event = events.pop(0)
             if isinstance(event, Send):
                 trace_points.sent(event.data)  # before: the peer's answer must log later
-                await stream.send_raw(event.data)
+                try:
+                    await stream.send_raw(event.data)
+                except trio.TooSlowError:
+                    # A peer that reads nothing (or a stalled send of our own) is a
+                    # handshake timeout, not a crash of the accepting daemon.
+                    raise HandshakeTimeoutError(
+                        f"could not send within {stream.timeout:g} s") from None
             elif isinstance(event, StartTls):
                 await on_start_tls(event.server_side)  # type: ignore[misc]
                 events = followups[:] + events
@@ -414,6 +425,10 @@ class AcceptorSettings:
     timeout: float = DEFAULT_HANDSHAKE_TIMEOUT
     peek_timeout: float = 10.0
     failure_delay: float = DEFAULT_AUTH_FAILURE_DELAY
+    # A pre-18.2 daemon whose first receive fails (a TLS ClientHello read as an
+    # oversize packet) sleeps 5 s, not its authentication delay (17.2
+    # socket_server.c); None = failure_delay.
+    request_failure_delay: float | None = None
 
 
 # The PSK callback of a shared context cannot close over per-connection state,
@@ -493,6 +508,12 @@ async def _accept(
     transport: trio.abc.Stream, settings: AcceptorSettings, peer_address: str | None
 ) -> tuple[BareosStream, ConnectionInfo]:
     persona = settings.persona
+    af = faulty.acceptor_faults(transport)
+    if af.faults is not None:
+        transport = af.transport
+        settings = attrs.evolve(settings, resolver=af.resolver(settings.resolver),
+                                psk_lookup=af.psk_lookup(settings.psk_lookup),
+                                own_tls=af.own_tls(settings.own_tls))  # fmt: skip
     stream = BareosStream(transport, timeout=settings.timeout)
     tls_info: TlsInfo | None = None
     seen_identity: list[str] = []
@@ -508,8 +529,11 @@ async def _accept(
                 try:
                     decode_header(first[:HEADER_LENGTH])
                 except OversizePacketError as exc:
-                    if settings.failure_delay > 0:
-                        await trio.sleep(settings.failure_delay)
+                    delay = settings.request_failure_delay
+                    if delay is None:
+                        delay = settings.failure_delay
+                    if delay > 0:
+                        await trio.sleep(delay)
                     raise ProtocolError(f"{exc}; terminating connection") from None
             peek = PeekResult.CLEARTEXT if len(first) >= HEADER_LENGTH else PeekResult.TOO_SHORT
         else:
@@ -519,6 +543,9 @@ async def _accept(
                 f"peer sent {len(first)} bytes and then stalled or closed "
                 f"(at least {PEEK_MINIMUM} needed to tell TLS from cleartext)"
             )
+        if peek is PeekResult.TLS and af.refuses_tls:
+            raise ProtocolError("a TLS ClientHello arrived but this acceptor does not offer TLS "
+                                "(fault no-tls); closing")  # fmt: skip
         replay = PrefixedStream(transport, first)
         if peek is PeekResult.TLS:
             token = _PSK_CALL.set((settings.psk_lookup, seen_identity))
@@ -568,6 +595,7 @@ async def _accept(
         await stream.aclose()
         raise
     info = _info(result, peer_address, tls_info, None, persona)
+    af.done()
     log.info("handshake.ok", **info.log_fields())
     return stream, info
 

@@ -33,6 +33,7 @@ from daemons.common.server import ConnectionLimits
 
 DEFAULT_IDLE_TIMEOUT = 1800.0
 DEFAULT_FAILURE_DELAY = 5.0  # Bareos's sleep after a refused authentication
+REQUEST_FAILURE_DELAY = 5.0  # 17.2's sleep after an unreadable first packet (FD and SD)
 
 
 @attrs.frozen
@@ -85,6 +86,11 @@ class ListeningDaemon[O: DaemonOptions](ABC):
         self.recent = RecentJobs()
         # (config snapshot, its AcceptorSettings): see _settings_for
         self._settings_cache: tuple[Any, AcceptorSettings] | None = None
+        self.prebound_sockets: tuple[socket.socket, ...] = ()  # --workers: this worker's
+
+    def join_workers(self, info: Any) -> None:
+        """Serve as worker ``info.index`` of ``--workers`` (on the sockets the parent bound)."""
+        self.prebound_sockets = tuple(info.sockets)
 
     # -- config views
     @property
@@ -138,9 +144,11 @@ class ListeningDaemon[O: DaemonOptions](ABC):
         cached = self._settings_cache
         if cached is not None and cached[0] is cfg:
             return cached[1]
+        # A shorter --auth-failure-delay (tests) shortens the 17.2 request delay too.
         settings = attrs.evolve(
-            self._acceptor_settings(cfg), peek_timeout=self.options.peek_timeout
-        )
+            self._acceptor_settings(cfg), peek_timeout=self.options.peek_timeout,
+            request_failure_delay=min(REQUEST_FAILURE_DELAY, self.options.failure_delay),
+        )  # fmt: skip
         self._settings_cache = (cfg, settings)
         return settings
 

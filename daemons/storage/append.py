@@ -29,7 +29,7 @@ final ``UpdateMedia``.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import structlog
@@ -50,10 +50,8 @@ from daemons.storage.devices import (
     print_name,
 )
 from daemons.storage.dirlink import DirectorLink, reply_text
+from daemons.storage.interfaces import SdDaemon
 from daemons.storage.sdjob import JS_RUNNING, JS_WAIT_SD, SdJob, StorageRequest
-
-if TYPE_CHECKING:
-    from daemons.storage.daemon import StorageDaemon
 
 log = structlog.get_logger("bareos.sd.job")
 
@@ -74,7 +72,7 @@ def fallback_volume_name(pool: str) -> str:
 
 @attrs.define(eq=False)
 class AppendTarget:
-    daemon: StorageDaemon
+    daemon: SdDaemon
     job: SdJob
     link: DirectorLink
     device: Any  # Device resource
@@ -102,7 +100,7 @@ class AppendTarget:
 
     @classmethod
     async def acquire(
-        cls, daemon: StorageDaemon, job: SdJob, link: DirectorLink, *, jit: bool
+        cls, daemon: SdDaemon, job: SdJob, link: DirectorLink, *, jit: bool
     ) -> AppendTarget | None:
         request = job.append_request
         if request is None or not job.devices:

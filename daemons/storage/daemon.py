@@ -18,27 +18,28 @@ from bareosnet.net.stream import BareosStream
 from bareosnet.proto.framing import encode_signal
 from bareosnet.proto.signals import Signal
 from daemons.common.commands import CommandTable, JobResult
-from daemons.common.daemon_base import DaemonOptions, ListeningDaemon
+from daemons.common.daemon_base import ListeningDaemon
+from daemons.storage import control_commands, dir_jobs
 from daemons.storage.access import make_resolver
 from daemons.storage.devices import DeviceUse, VolumeTable
+from daemons.storage.interfaces import SD_COMMANDS, DirectorSession, SdOptions
 from daemons.storage.jobs import JobAuthorization, JobRegistry
 from daemons.storage.sdjob import SdJob
-from daemons.storage.session import COMMANDS, DirectorSession, serve_session
+from daemons.storage.session import serve_session
 from daemons.storage.status import SdStatusView, devices_from_config
 
 log = structlog.get_logger("bareos.sd")
 
 DEFAULT_CLIENT_CONNECT_WAIT = 1800  # Bareos: "Client Connect Wait", 0 means 1800 too
 
-
-@attrs.frozen
-class SdOptions(DaemonOptions):
-    # Overrides the Storage resource's Client Connect Wait (None: use the config).
-    client_connect_wait: float | None = None
-    catalog_timeout: float = 1800.0  # wait this long for the Director's catalog answers
+# The handler modules register their commands when imported (above); the table is built once.
+HANDLER_MODULES = (control_commands, dir_jobs)
+COMMANDS: CommandTable[DirectorSession] = SD_COMMANDS.table()
 
 
 class StorageDaemon(ListeningDaemon[SdOptions]):
+    """The Storage daemon: implements :class:`daemons.storage.interfaces.SdDaemon`."""
+
     daemon_name = "bareos-sd-emu"
     log = log
     limit_refusal = encode_signal(Signal.TERMINATE)  # the SD says so; the FD just closes
@@ -168,3 +169,6 @@ class StorageDaemon(ListeningDaemon[SdOptions]):
         log.info("job_connection.ready", job=job.job, job_id=job.job_id,
                  connection=info.connection, encryption=info.encryption_text)  # fmt: skip
         await job.data_released.wait()
+
+
+__all__ = ["COMMANDS", "DEFAULT_CLIENT_CONNECT_WAIT", "SdOptions", "StorageDaemon"]

@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 import attrs
 import structlog
@@ -45,15 +44,14 @@ from bareosnet.proto.framing import Packet, SignalFrame, encode_message
 from bareosnet.proto.jobcmds import MessageType
 from bareosnet.proto.signals import Signal
 from bareosnet.proto.streams import DataHeader, RestoreRecordHeader
-from daemons.common.commands import with_suffix
+from daemons.common.command_registry import CommandRegistry
+from daemons.common.commands import CommandTable, with_suffix
 from daemons.storage.append import AppendTarget
 from daemons.storage.dirlink import DirectorGone, DirectorLink
+from daemons.storage.interfaces import SdDaemon
 from daemons.storage.readback import ReadSource
 from daemons.storage.sdjob import JS_ERROR_TERMINATED, JS_RUNNING, JS_TERMINATED, SdJob
 from daemons.storage.volume import VolumeRecord
-
-if TYPE_CHECKING:
-    from daemons.storage.daemon import StorageDaemon
 
 log = structlog.get_logger("bareos.sd.job")
 
@@ -82,7 +80,7 @@ class DataAbort(Exception):
 
 @attrs.define(eq=False)
 class DataContext:
-    daemon: StorageDaemon
+    daemon: SdDaemon
     job: SdJob
     link: DirectorLink
     stream: BareosStream
@@ -116,10 +114,15 @@ async def _sent(sending: Awaitable[None]) -> bool:
         return False
 
 
-type DataHandler = Callable[[DataContext, str], Awaitable[bool]]
+# The File daemon's commands on its data connection (stored/fd_cmds.cc) and the reading
+# SD's on a replication connection (stored/sd_cmds.cc): each handler below registers itself.
+FD_DATA_COMMANDS: CommandRegistry[DataContext] = CommandRegistry("Storage daemon (FD data)")
+SD_DATA_COMMANDS: CommandRegistry[DataContext] = CommandRegistry("Storage daemon (SD data)")
+fd_data_command = FD_DATA_COMMANDS.command
+sd_data_command = SD_DATA_COMMANDS.command
 
 
-async def serve_commands(ctx: DataContext, table: tuple[tuple[str, DataHandler], ...]) -> None:
+async def serve_commands(ctx: DataContext, table: CommandTable[DataContext]) -> None:
     """Bareos ``DoFdCommands`` / ``DoSdCommands``: read and run commands until the end."""
     while not ctx.peer_terminated:  # a nested loop (after "append data") may have seen it
         try:
@@ -134,14 +137,14 @@ async def serve_commands(ctx: DataContext, table: tuple[tuple[str, DataHandler],
             continue
         assert isinstance(frame, Packet)
         text = frame.text
-        handler = next((h for prefix, h in table if text.startswith(prefix)), None)
-        if handler is None:
+        entry = table.find(text)
+        if entry is None:
             if not ctx.job.is_canceled:
                 await ctx.link.fatal(f"{ctx.what} command not found: {text}")
             await ctx.send(INVALID)
             break
         ctx.errmsg = ""
-        if not await handler(ctx, text):
+        if not await entry.handler(ctx, text):
             if not ctx.job.is_canceled:
                 detail = f" {ctx.errmsg}" if ctx.errmsg else "\n"
                 await ctx.link.fatal(f"Command error with {ctx.what}, hanging up.{detail}")
@@ -189,18 +192,23 @@ async def _end_session(ctx: DataContext, not_opened: bytes, ended: bytes) -> boo
 # ---------------------------------------------------------------- append (FD)
 
 
+@fd_data_command("append open")
 async def append_open(ctx: DataContext, text: str) -> bool:
     return await _open_session(ctx, "open ticket", ALREADY_OPEN, NO_OPEN)
 
 
+@fd_data_command("append data")
 async def append_data(ctx: DataContext, text: str) -> bool:
     return await _session_data(ctx, "append", NOT_OPENED, ERROR_APPEND)
 
 
+@fd_data_command("append end")
 async def append_end(ctx: DataContext, text: str) -> bool:
     return await _end_session(ctx, NOT_OPENED, OK_END)
 
 
+@fd_data_command("append close")
+@fd_data_command("read close")
 async def session_close(ctx: DataContext, text: str) -> bool:
     """``append close session`` and ``read close session``: the status, then EOD."""
     if not ctx.session_opened:
@@ -351,6 +359,7 @@ async def do_append_data(ctx: DataContext) -> bool:
 # ---------------------------------------------------------------- read (restore)
 
 
+@fd_data_command("read open")
 async def read_open(ctx: DataContext, text: str) -> bool:
     # The volume and session numbers are ignored, as in Bareos: the bootstrap decides.
     return await _open_session(
@@ -358,6 +367,7 @@ async def read_open(ctx: DataContext, text: str) -> bool:
     )
 
 
+@fd_data_command("read data")
 async def read_data(ctx: DataContext, text: str) -> bool:
     if not ctx.session_opened:
         return await _refuse(ctx, "Attempt to read on non-open session.\n", NOT_OPENED)
@@ -393,34 +403,24 @@ async def do_read_data(ctx: DataContext) -> bool:
     return ok
 
 
-FD_COMMANDS: tuple[tuple[str, DataHandler], ...] = (
-    ("append open", append_open),
-    ("append data", append_data),
-    ("append end", append_end),
-    ("append close", session_close),
-    ("read open", read_open),
-    ("read data", read_data),
-    ("read close", session_close),
-)
-
-
 # ---------------------------------------------------------------- replication (SD -> SD)
 
 
+@sd_data_command("start replicate")
 async def start_replicate(ctx: DataContext, text: str) -> bool:
     return await _open_session(ctx, "start replicate ticket", ALREADY_OPEN, NO_OPEN_REPLICATE)
 
 
+@sd_data_command("replicate data")
 async def replicate_data(ctx: DataContext, text: str) -> bool:
     return await _session_data(ctx, "replicate", NOT_OPENED_REPLICATE, ERROR_REPLICATE)
 
 
+@sd_data_command("end replicate")
 async def end_replicate(ctx: DataContext, text: str) -> bool:
     return await _end_session(ctx, NOT_OPENED_REPLICATE, OK_END_REPLICATE)
 
 
-SD_COMMANDS: tuple[tuple[str, DataHandler], ...] = (
-    ("start replicate", start_replicate),
-    ("replicate data", replicate_data),
-    ("end replicate", end_replicate),
-)
+# The tables, once every handler above has registered.
+FD_COMMANDS: CommandTable[DataContext] = FD_DATA_COMMANDS.table()
+SD_COMMANDS: CommandTable[DataContext] = SD_DATA_COMMANDS.table()

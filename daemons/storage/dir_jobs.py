@@ -28,7 +28,7 @@ returns False).  Echoed commands keep their own newline, as Bareos's
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 import trio
@@ -57,12 +57,10 @@ from daemons.common.auth import open_connection
 from daemons.common.commands import send_lines
 from daemons.storage.devices import matching_devices
 from daemons.storage.dirlink import DirectorLink
+from daemons.storage.interfaces import DirectorSession, sd_command
 from daemons.storage.jobs import JobAuthorization
 from daemons.storage.runjob import run_job
 from daemons.storage.sdjob import SdJob, StorageRequest
-
-if TYPE_CHECKING:
-    from daemons.storage.session import DirectorSession
 
 log = structlog.get_logger("bareos.sd")
 
@@ -98,6 +96,7 @@ def scan_count(text: str) -> int:
     return count
 
 
+@sd_command("JobId=")
 async def job_cmd(s: DirectorSession, text: str) -> bool:
     daemon = s.daemon
     try:
@@ -139,6 +138,7 @@ async def _bad_use(s: DirectorSession, shown: str) -> bool:
     return False
 
 
+@sd_command("use storage=")
 async def use_cmd(s: DirectorSession, text: str) -> bool:
     """``use storage=`` blocks, each with ``use device=`` lines and an EOD; a final EOD."""
     requests: list[StorageRequest] = []
@@ -202,6 +202,7 @@ async def use_cmd(s: DirectorSession, text: str) -> bool:
 # ---------------------------------------------------------------- bootstrap, plugin options
 
 
+@sd_command("bootstrap")
 async def bootstrap_cmd(s: DirectorSession, text: str) -> bool:
     packets: list[bytes] = []
     while True:
@@ -225,6 +226,7 @@ async def bootstrap_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@sd_command("pluginoptions")
 async def pluginoptions_cmd(s: DirectorSession, text: str) -> bool:
     try:
         opts = PluginOptions.parse(text.encode("utf-8", "surrogateescape"))
@@ -295,6 +297,7 @@ async def _connect_job_peer(s: DirectorSession, job: SdJob, link: DirectorLink, 
         return None
 
 
+@sd_command("passive")
 async def passive_cmd(s: DirectorSession, text: str) -> bool:
     job, link, daemon = s.job, s.link, s.daemon
     bad = f"3991 Bad passive client command: {text}\n"
@@ -324,6 +327,7 @@ async def passive_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
+@sd_command("replicate")
 async def replicate_cmd(s: DirectorSession, text: str) -> bool:
     job, link = s.job, s.link
     bad = f"3991 Bad replicate command: {redact(text)}\n"
@@ -369,10 +373,12 @@ async def _run(s: DirectorSession, text: str, *, listen: bool) -> bool:
     return False
 
 
+@sd_command("run")
 async def run_cmd(s: DirectorSession, text: str) -> bool:
     return await _run(s, text, listen=False)
 
 
+@sd_command("listen")
 async def listen_cmd(s: DirectorSession, text: str) -> bool:
     return await _run(s, text, listen=True)
 

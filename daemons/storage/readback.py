@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import structlog
@@ -37,11 +37,9 @@ from daemons.storage.devices import (
     session_endings,
 )
 from daemons.storage.dirlink import DirectorLink, reply_text
+from daemons.storage.interfaces import SdDaemon
 from daemons.storage.sdjob import SdJob
 from daemons.storage.volume import VolumeRecord, read_label
-
-if TYPE_CHECKING:
-    from daemons.storage.daemon import StorageDaemon
 
 log = structlog.get_logger("bareos.sd.job")
 
@@ -55,7 +53,7 @@ type Deliver = Callable[[VolumeRecord], Awaitable[None]]
 class ReadSource:
     """The volumes of a job's bootstrap on its read device."""
 
-    daemon: StorageDaemon
+    daemon: SdDaemon
     job: SdJob
     link: DirectorLink
     device: Any
@@ -66,7 +64,7 @@ class ReadSource:
     current: str = ""
 
     @classmethod
-    def plan(cls, daemon: StorageDaemon, job: SdJob, link: DirectorLink) -> ReadSource | None:
+    def plan(cls, daemon: SdDaemon, job: SdJob, link: DirectorLink) -> ReadSource | None:
         bsr = job.bootstrap
         if bsr is None or not bsr.entries or not job.read_devices:
             return None

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
 
 import structlog
 import trio
@@ -49,6 +48,7 @@ from daemons.storage.datasession import (
     serve_commands,
 )
 from daemons.storage.dirlink import DirectorGone, DirectorLink
+from daemons.storage.interfaces import SdDaemon
 from daemons.storage.readback import ReadSource
 from daemons.storage.sdjob import (
     JS_ERROR_TERMINATED,
@@ -60,15 +60,12 @@ from daemons.storage.sdjob import (
 )
 from daemons.storage.volume import VolumeRecord
 
-if TYPE_CHECKING:
-    from daemons.storage.daemon import StorageDaemon
-
 log = structlog.get_logger("bareos.sd.job")
 
 END_LINE_TIMEOUT = 5.0
 
 
-async def run_job(daemon: StorageDaemon, job: SdJob, link: DirectorLink, *, listen: bool) -> None:
+async def run_job(daemon: SdDaemon, job: SdJob, link: DirectorLink, *, listen: bool) -> None:
     """Run a job to its end on the Director connection behind ``link``."""
     job.ran = True
     log.info("job.run", job=job.job, job_id=job.job_id, type=job.job_type,
@@ -111,7 +108,7 @@ async def _close_connections(job: SdJob) -> None:
     job.data_released.set()
 
 
-async def _wait_for_connection(daemon: StorageDaemon, job: SdJob, link: DirectorLink,
+async def _wait_for_connection(daemon: SdDaemon, job: SdJob, link: DirectorLink,
                                status: str) -> bool:  # fmt: skip
     await link.send_status(status)
     daemon.publish(job)
@@ -127,7 +124,7 @@ async def _wait_for_connection(daemon: StorageDaemon, job: SdJob, link: Director
     return False
 
 
-async def _start_lines(daemon: StorageDaemon, job: SdJob, link: DirectorLink) -> None:
+async def _start_lines(daemon: SdDaemon, job: SdJob, link: DirectorLink) -> None:
     await link.send(f"3010 Job {job.job} start\n")
     job.started = time.time()
     await link.send_status(JS_RUNNING)
@@ -142,12 +139,12 @@ async def _flush_queued(job: SdJob, link: DirectorLink) -> None:
         await link.jmsg(mtype, text)  # type: ignore[arg-type]
 
 
-async def _version_line(daemon: StorageDaemon, link: DirectorLink) -> None:
+async def _version_line(daemon: SdDaemon, link: DirectorLink) -> None:
     p = daemon.options.persona
     await link.info(f"Version: {texts.version(p)} ({texts.release_date(p)}) {texts.os_name()}\n")
 
 
-async def _native_flow(daemon: StorageDaemon, job: SdJob, link: DirectorLink) -> None:
+async def _native_flow(daemon: SdDaemon, job: SdJob, link: DirectorLink) -> None:
     if not await _wait_for_connection(daemon, job, link, JS_WAIT_FD):
         return
     await _start_lines(daemon, job, link)
@@ -157,7 +154,7 @@ async def _native_flow(daemon: StorageDaemon, job: SdJob, link: DirectorLink) ->
     await serve_commands(ctx, FD_COMMANDS)
 
 
-async def _listen_flow(daemon: StorageDaemon, job: SdJob, link: DirectorLink) -> None:
+async def _listen_flow(daemon: SdDaemon, job: SdJob, link: DirectorLink) -> None:
     if not await _wait_for_connection(daemon, job, link, JS_WAIT_SD):
         return
     await _start_lines(daemon, job, link)
@@ -169,7 +166,7 @@ async def _listen_flow(daemon: StorageDaemon, job: SdJob, link: DirectorLink) ->
 # ---------------------------------------------------------------- reading side of a copy
 
 
-async def _expect(daemon: StorageDaemon, job: SdJob, link: DirectorLink, stream: BareosStream,
+async def _expect(daemon: SdDaemon, job: SdJob, link: DirectorLink, stream: BareosStream,
                   wanted: bytes, command: str) -> bytes | None:  # fmt: skip
     """Bareos ``response()``: the writing SD's answer must start with ``wanted``."""
     timeout = daemon.options.idle_timeout
@@ -190,7 +187,7 @@ async def _expect(daemon: StorageDaemon, job: SdJob, link: DirectorLink, stream:
     return None
 
 
-async def _mac_flow(daemon: StorageDaemon, job: SdJob, link: DirectorLink) -> None:
+async def _mac_flow(daemon: SdDaemon, job: SdJob, link: DirectorLink) -> None:
     stream = job.store_stream
     if stream is None:
         await _local_copy(daemon, job, link)
@@ -266,7 +263,7 @@ async def _mac_flow(daemon: StorageDaemon, job: SdJob, link: DirectorLink) -> No
     await link.send_status()
 
 
-async def _local_copy(daemon: StorageDaemon, job: SdJob, link: DirectorLink) -> None:
+async def _local_copy(daemon: SdDaemon, job: SdJob, link: DirectorLink) -> None:
     """Copy/migration inside this SD (``CloneRecordInternally``): read, renumber, write.
 
     FileIndex values are made sequential again (1, 2, ...) and the records get

@@ -9,15 +9,33 @@ from hypothesis import strategies as st
 from daemons.common.command_registry import CommandRegistry
 from daemons.common.commands import CommandEntry, CommandTable
 from daemons.filedaemon.daemon import COMMANDS as FD_COMMANDS
+from daemons.storage import datasession
+from daemons.storage.daemon import COMMANDS as SD_COMMANDS
 
 # filed/dir_cmd.cc's cmds[] order (first prefix match wins).
 FD_BAREOS_ORDER = (
     "accurate", "backup", "bootstrap", "cancel", "endrestore", "estimate", "fileset",
     "JobId=", "level = ", "pluginoptions", "RunBeforeNow", "Run", "restoreobject",
     "restore ", "resolve ", "getSecureEraseCmd", "setauthorization", "setbandwidth=",
-    "setdebug=", "status", ".status", "storage ",
+    "setdebug=", "status", ".status", "storage ", "verify",
 )  # fmt: skip
-FD_MONITOR = {"status", ".status"}
+# stored/dir_cmd.cc's cmds[] order.
+SD_BAREOS_ORDER = (
+    "bootstrap", "cancel", "JobId=", "listen", "passive", "pluginoptions", "resolve",
+    "replicate", "run", "getSecureEraseCmd", "setdebug=", "status", ".status", "use storage=",
+)  # fmt: skip
+# stored/fd_cmds.cc (the File daemon's data session) and sd_cmds.cc (replication).
+SD_FD_DATA_ORDER = (
+    "append open", "append data", "append end", "append close", "read open", "read data",
+    "read close",
+)  # fmt: skip
+SD_SD_DATA_ORDER = ("start replicate", "replicate data", "end replicate")
+TABLES = {
+    "fd": (FD_COMMANDS, FD_BAREOS_ORDER),
+    "sd": (SD_COMMANDS, SD_BAREOS_ORDER),
+    "sd-fd-data": (datasession.FD_COMMANDS, SD_FD_DATA_ORDER),
+    "sd-sd-data": (datasession.SD_COMMANDS, SD_SD_DATA_ORDER),
+}
 
 
 def _in_order(table: CommandTable, order: tuple[str, ...]) -> CommandTable:
@@ -37,24 +55,43 @@ def _same_answer(table: CommandTable, reference: CommandTable, text: str) -> Non
     assert (got and got.prefix, got and got.handler) == (want and want.prefix, want and want.handler)
 
 
-def test_fd_table_holds_bareos_commands_with_their_monitor_access() -> None:
-    assert sorted(e.prefix for e in FD_COMMANDS.entries) == sorted(FD_BAREOS_ORDER)
-    assert {e.prefix for e in FD_COMMANDS.entries if e.monitor_access} == FD_MONITOR
+@pytest.mark.parametrize("name", TABLES)
+def test_table_holds_exactly_bareos_commands(name: str) -> None:
+    table, order = TABLES[name]
+    assert sorted(e.prefix for e in table.entries) == sorted(order)
 
 
-def test_fd_table_answers_like_bareos_order() -> None:
-    reference = _in_order(FD_COMMANDS, FD_BAREOS_ORDER)
-    for text in _texts(FD_BAREOS_ORDER):
-        _same_answer(FD_COMMANDS, reference, text)
+def test_only_status_commands_are_open_to_monitors() -> None:
+    assert {e.prefix for e in FD_COMMANDS.entries if e.monitor_access} == {"status", ".status"}
+    assert {e.prefix for e in SD_COMMANDS.entries if e.monitor_access} == {"status", ".status"}
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_table_answers_like_bareos_order(name: str) -> None:
+    table, order = TABLES[name]
+    reference = _in_order(table, order)
+    for text in _texts(order):
+        _same_answer(table, reference, text)
+
+
+def test_fd_run_commands_do_not_hide_each_other() -> None:
     assert FD_COMMANDS.find("RunBeforeNow\n").prefix == "RunBeforeNow"  # type: ignore[union-attr]
     assert FD_COMMANDS.find("Run OnSuccess=1").prefix == "Run"  # type: ignore[union-attr]
+    assert SD_COMMANDS.find("resolve host").prefix == "resolve"  # type: ignore[union-attr]
+    close = datasession.FD_COMMANDS.find("read close session 1")
+    assert close is not None and close.handler is datasession.session_close
 
 
-@given(st.sampled_from(FD_BAREOS_ORDER), st.text(max_size=12))
-def test_fd_table_answers_like_bareos_order_for_any_tail(prefix: str, tail: str) -> None:
-    reference = _in_order(FD_COMMANDS, FD_BAREOS_ORDER)
+@given(
+    st.sampled_from([(n, p) for n, (_t, order) in TABLES.items() for p in order]),
+    st.text(max_size=12),
+)
+def test_table_answers_like_bareos_order_for_any_tail(named: tuple[str, str], tail: str) -> None:
+    name, prefix = named
+    table, order = TABLES[name]
+    reference = _in_order(table, order)
     for cut in (len(prefix), max(1, len(prefix) - 3)):
-        _same_answer(FD_COMMANDS, reference, prefix[:cut] + tail)
+        _same_answer(table, reference, prefix[:cut] + tail)
 
 
 async def _a(s: object, text: str) -> bool:
