@@ -148,3 +148,12 @@ async def test_text_mode_lines_and_acl_filter() -> None:
         await v.cmd(f".bvfs_get_jobids jobid={incr}")
         assert await v.frames({EOD}) == [b"\n", EOD]
         nursery.cancel_scope.cancel()
+
+
+def test_backslash_takes_the_next_character_as_bareos_next_arg() -> None:
+    from daemons.director.console.args import parse_args
+
+    # bareos-webui sends fname="<addslashes(name)>" to .bvfs_versions.
+    a = parse_args(r'.bvfs_versions jobid=0 client=fd pathid=3 fname="it\'s \"q\" \\ x.txt"')
+    assert a.value("fname") == 'it\'s "q" \\ x.txt'
+    assert parse_args(r"cmd a\ b").words == (("cmd", None), ("a b", None))
