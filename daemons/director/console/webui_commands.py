@@ -225,7 +225,7 @@ async def rerun(s: CommandSession, args: Args) -> bool:
 
     def number(key: str) -> int:
         v = args.value(key)
-        return int(v) if v and v.isdigit() else 0
+        return int(v) if v and v.isdigit() and len(v) <= 18 else 0
 
     since, until, days, hours = (number(k) for k in ("since_jobid", "until_jobid", "days",
                                                       "hours"))  # fmt: skip
@@ -236,7 +236,7 @@ async def rerun(s: CommandSession, args: Args) -> bool:
     ids: list[int] = []
     if jobid_text is not None:
         for part in jobid_text.split(","):
-            if not part.isdigit():
+            if not part.isdigit() or len(part) > 18:
                 await s.out.text(f'Specified jobid "{part}" is not valid\n')
                 return False
             ids.append(int(part))
