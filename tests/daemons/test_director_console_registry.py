@@ -16,6 +16,7 @@ EMULATED = {
     ".", ".api", ".clients", ".consoles", ".help", ".messages", ".quit", ".status", ".storages",
     "autodisplay", "cancel", "exit", "help", "list", "llist", "messages", "quit", "restore",
     "reload", "run", "status", "show", "version", "wait", "whoami",
+    ".filesets", ".jobdefs", ".jobs", ".pools", ".schedule", "disable", "enable", "time",
 }  # fmt: skip
 
 

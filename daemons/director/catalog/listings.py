@@ -334,7 +334,7 @@ def long_media_row(m: MediaRecord, ids: CatalogIds, media: Any = None) -> Row:
 
 def _media_extra(m: MediaRecord, row: Any) -> dict[str, str]:
     """Media columns this catalog keeps in its own row only (see ``media_columns``)."""
-    get = (lambda k, d="": _s(row[k]) if row is not None and k in row.keys() else d)  # noqa: E731
+    get = lambda k, d="": _s(row[k]) if row is not None and k in row.keys() else d  # noqa: E731
     return {
         "enabled": get("Enabled", "1"),
         "recycle": get("Recycle", "1"),

@@ -13,7 +13,14 @@ import importlib
 from daemons.director.console.registry import TABLE, Command
 
 # The modules whose @command registrations make up the table (loaded by name, once).
-COMMAND_MODULES = ("basic", "job_commands", "list_commands", "resources", "status")
+COMMAND_MODULES = (
+    "admin_commands",
+    "basic",
+    "job_commands",
+    "list_commands",
+    "resources",
+    "status",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__package__}.{_name}")

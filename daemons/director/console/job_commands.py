@@ -387,7 +387,11 @@ async def cancel(s: ConsoleSession, args: Args) -> bool:
     if name is not None:
         job = next((j for j in rt.jobs.running.values() if j.job == name or j.name == name), None)
     if job is None:
-        await s.out.error(f"Warning Job {value or name or ''} is not running.\n")
+        # Bareos's texts (ua_select.cc select_jobs).
+        if name is not None:
+            await s.out.error(f'Job "{name}" is not running.\n')
+        else:
+            await s.out.error(f"JobId {value or ''} is not running.\n")
         return True
     if not s.allowed("job", job.name):
         await s.out.error("Job not found.\n")
