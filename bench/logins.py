@@ -6,7 +6,7 @@ at once, Hello and CRAM-MD5 both ways, then close -- what a real Director
 (for the FD) or bconsole / python-bareos (for the Director) do.  The daemons
 run from copies of ``configs/`` on free ports, at their default log level.
 
-    .venv/bin/python bench/logins.py [--clients 4] [--seconds 5] [--tls-max 1.2]
+    .venv/bin/python bench/logins.py [--clients 4] [--seconds 5] [--tls-max 1.2] [--fd-workers 1,2]
 
 Prints logins/s and p50/p99 latency per daemon.  Pass ``--fd HOST:PORT`` to
 measure another File daemon (e.g. a real bareos-fd configured with the lab's
@@ -58,10 +58,10 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) 
 
 
 def _start(
-    script: str, conf_dir: str, directive: str, tmp: Path
+    script: str, conf_dir: str, directive: str, tmp: Path, *extra: str
 ) -> tuple[subprocess.Popen[bytes], int]:
     """Copy configs/<conf_dir> to tmp, move its port to a free one, start the daemon."""
-    dst = tmp / conf_dir
+    dst = tmp / f"{conf_dir}{'-'.join(('', *extra))}"
     shutil.copytree(REPO / "configs" / conf_dir, dst)
     port = _free_port()
     for conf in dst.rglob("*.conf"):
@@ -69,7 +69,7 @@ def _start(
         new = re.sub(rf"(?im)^(\s*{directive}\s*=\s*)\d+", rf"\g<1>{port}", text)
         if new != text:
             conf.write_text(new)
-    proc = subprocess.Popen([str(BIN / script), "-c", str(dst)], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([str(BIN / script), "-c", str(dst), *extra], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, cwd=tmp)  # fmt: skip
     _wait_port(port, proc)
     return proc, port
@@ -126,21 +126,27 @@ def main() -> None:
     ap.add_argument(
         "--fd", help="also measure this File daemon HOST:PORT (Director bareos-dir, lab password)"
     )
+    ap.add_argument("--fd-workers", default="1,2", metavar="N,M",
+                    help="measure bareos-fd-emu with each of these --workers counts (default 1,2)")
     args = ap.parse_args()
     tls_max = ssl.TLSVersion.TLSv1_3 if args.tls_max == "1.3" else ssl.TLSVersion.TLSv1_2
     tmp = Path(tempfile.mkdtemp(prefix="bench-logins-"))
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        fd, fd_port = _start("bareos-fd-emu", "fd", "FDPort", tmp)
-        procs.append(fd)
-        dird, dir_port = _start("bareos-dir-emu", "dir", "DirPort", tmp)
-        procs.append(dird)
         print(
             f"TLS-PSK up to TLS {args.tls_max}, {args.clients} client processes, {args.seconds:g} s each"
         )
-        measure("bareos-fd-emu  (Director -> FD)",
-                director_to_fd("127.0.0.1", fd_port, "bareos-dir", FD_PASSWORD, tls_max=tls_max),
-                args.clients, args.seconds)  # fmt: skip
+        for n in [int(x) for x in args.fd_workers.split(",") if x]:
+            extra = ("--workers", str(n)) if n > 1 else ()
+            fd, fd_port = _start("bareos-fd-emu", "fd", "FDPort", tmp, *extra)
+            procs.append(fd)
+            label = "bareos-fd-emu  (Director -> FD)" + (f" x{n}" if n > 1 else "")
+            measure(label,
+                    director_to_fd("127.0.0.1", fd_port, "bareos-dir", FD_PASSWORD, tls_max=tls_max),
+                    args.clients, args.seconds)  # fmt: skip
+            fd.terminate()
+        dird, dir_port = _start("bareos-dir-emu", "dir", "DirPort", tmp)
+        procs.append(dird)
         measure("bareos-dir-emu (console -> Dir)",
                 console_to_dir("127.0.0.1", dir_port, "*UserAgent*", DIR_PASSWORD, tls_max=tls_max),
                 args.clients, args.seconds)  # fmt: skip

@@ -26,6 +26,7 @@ from bareosnet.errors import (
     PeerClosedError,
     ProtocolError,
 )
+from bareosnet.net import faulty
 from bareosnet.net.stream import BareosStream, PrefixedStream
 from bareosnet.proto.framing import HEADER_LENGTH, decode_header
 from bareosnet.proto.handshake import (
@@ -257,6 +258,10 @@ async def handshake_as_connector(
     require_psk: bool = False,
 ) -> tuple[BareosStream, ConnectionInfo]:
     tls_info: TlsInfo | None = None
+    fp = faulty.connector_faults(transport, config, peer_address=peer_address,
+                                 tls_first=tls_first, tls_settings=tls_settings, psk=psk)  # fmt: skip
+    transport, config, tls_first, tls_settings, psk = (
+        fp.transport, fp.config, fp.tls_first, fp.tls_settings, fp.psk)  # fmt: skip
     stream = BareosStream(transport, timeout=timeout)
     try:
         if tls_first:
@@ -301,6 +306,7 @@ async def handshake_as_connector(
         raise
     info = _info(result, peer_address, tls_info, psk.identity if (psk and tls_first) else None,
                  config.persona)  # fmt: skip
+    fp.done(result.peer_name)
     log.info("handshake.ok", **info.log_fields())
     return stream, info
 
@@ -319,7 +325,13 @@ async def _drive_with_followups(
         while events:
             event = events.pop(0)
             if isinstance(event, Send):
-                await stream.send_raw(event.data)
+                try:
+                    await stream.send_raw(event.data)
+                except trio.TooSlowError:
+                    # A peer that reads nothing (or a stalled send of our own) is a
+                    # handshake timeout, not a crash of the accepting daemon.
+                    raise HandshakeTimeoutError(
+                        f"could not send within {stream.timeout:g} s") from None
             elif isinstance(event, StartTls):
                 await on_start_tls(event.server_side)  # type: ignore[misc]
                 events = followups[:] + events
@@ -465,6 +477,12 @@ async def accept(
     Bareos delays), so the caller only logs and moves on.
     """
     persona = settings.persona
+    af = faulty.acceptor_faults(transport)
+    if af.faults is not None:
+        transport = af.transport
+        settings = attrs.evolve(settings, resolver=af.resolver(settings.resolver),
+                                psk_lookup=af.psk_lookup(settings.psk_lookup),
+                                own_tls=af.own_tls(settings.own_tls))  # fmt: skip
     stream = BareosStream(transport, timeout=settings.timeout)
     tls_info: TlsInfo | None = None
     seen_identity: list[str] = []
@@ -490,6 +508,9 @@ async def accept(
                 f"peer sent {len(first)} bytes and then stalled or closed "
                 f"(at least {PEEK_MINIMUM} needed to tell TLS from cleartext)"
             )
+        if peek is PeekResult.TLS and af.refuses_tls:
+            raise ProtocolError("a TLS ClientHello arrived but this acceptor does not offer TLS "
+                                "(fault no-tls); closing")  # fmt: skip
         replay = PrefixedStream(transport, first)
         if peek is PeekResult.TLS:
             token = _PSK_CALL.set((settings.psk_lookup, seen_identity))
@@ -536,6 +557,7 @@ async def accept(
         await stream.aclose()
         raise
     info = _info(result, peer_address, tls_info, None, persona)
+    af.done()
     log.info("handshake.ok", **info.log_fields())
     return stream, info
 

@@ -93,6 +93,10 @@ class BareosStream:
     async def send_signal(self, signal: Signal) -> None:
         await self.send_raw(encode_signal(signal))
 
+    def take_buffered(self) -> bytes:
+        """Bytes received but not yet returned as frames (for a relay taking the transport)."""
+        return self._decoder.take_buffered()
+
     # -- receiving
     async def receive_frame(self, timeout: float | None = None) -> Frame:
         """The next frame; raises PeerClosedError, HandshakeTimeoutError, ProtocolError."""

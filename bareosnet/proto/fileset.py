@@ -279,8 +279,12 @@ def _line(code: str, item: str) -> bytes:
 
 def _item(code: str, item: str) -> bytes:
     # Files and plugins go without newline (the Director sends the raw item).
+    # A leading backslash is the configuration's escape of "|" / "<" (run or read
+    # on the client): Bareos's SendListItem drops it and sends the rest.
     if "\n" in item or "\0" in item:
         raise ValueError(f"a fileset item cannot contain a newline or NUL: {item!r}")
+    if item.startswith("\\"):
+        item = item[1:]
     return f"{code} {item}".encode("utf-8", "surrogateescape")
 
 
@@ -322,8 +326,10 @@ def _block_packets(code: str, block: IncludeExclude) -> list[bytes]:
 def encode_fileset(fileset: FileSet) -> list[bytes]:
     """The packets the Director sends after ``fileset\\n`` (the caller adds EOD).
 
-    Items are sent verbatim: a Director that supports ``|program`` or
-    ``<file`` items must expand them before building the FileSet.
+    Items are sent verbatim but for one leading backslash, which is dropped
+    (``\\|program`` goes out as ``F |program`` for the File daemon to run); a
+    Director that supports unescaped ``|program`` or ``<file`` items must
+    expand them before building the FileSet.
     """
     packets: list[bytes] = []
     for block in fileset.includes:

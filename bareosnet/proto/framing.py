@@ -119,6 +119,11 @@ class FrameDecoder:
         """Bytes received but not yet returned as a frame."""
         return len(self._buffer)
 
+    def take_buffered(self) -> bytes:
+        """Hand over the undecoded bytes (the stream moves on without this decoder)."""
+        data, self._buffer = bytes(self._buffer), bytearray()
+        return data
+
     def feed(self, data: bytes) -> None:
         if self._error is not None:
             raise self._error

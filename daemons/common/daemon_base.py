@@ -85,6 +85,11 @@ class ListeningDaemon[O: DaemonOptions](ABC):
         self.recent = RecentJobs()
         # (config snapshot, its AcceptorSettings): see _settings_for
         self._settings_cache: tuple[Any, AcceptorSettings] | None = None
+        self.prebound_sockets: tuple[socket.socket, ...] = ()  # --workers: this worker's
+
+    def join_workers(self, info: Any) -> None:
+        """Serve as worker ``info.index`` of ``--workers`` (on the sockets the parent bound)."""
+        self.prebound_sockets = tuple(info.sockets)
 
     # -- config views
     @property

@@ -22,6 +22,7 @@ from daemons.common.daemon_base import (
     DaemonOptions,
     ListeningDaemon,
     check_config,
+    config_port,
 )
 from daemons.common.server import serve
 
@@ -78,7 +79,13 @@ def run_emulator[O: DaemonOptions](
 
     async def serve_daemon(cfg: Any, a: argparse.Namespace) -> None:
         daemon = daemon_class(cfg, options(a), loader=lambda: load(a), debug=a.debug)
+        info = getattr(a, "worker_info", None)
+        if info is not None:
+            daemon.join_workers(info)
         structlog.contextvars.bind_contextvars(daemon=daemon.daemon_name, resource=daemon.name)
         await serve(daemon)
 
-    return run_daemon(args, load, serve_daemon)
+    def listen(cfg: Any) -> list[tuple[Any, int]]:
+        return [(host, config_port(port)) for host, port in cfg.own().listen_addresses()]
+
+    return run_daemon(args, load, serve_daemon, listen)

@@ -169,7 +169,10 @@ async def serve(
 ) -> None:
     """Serve until SIGINT/SIGTERM (or cancellation); returns cleanly."""
     listeners: list[trio.SocketListener] = []
-    for host, port in daemon.listen_addresses():
+    prebound = getattr(daemon, "prebound_sockets", None)
+    if prebound:  # --workers: the parent bound them (SO_REUSEPORT), this worker accepts
+        listeners = [trio.SocketListener(trio.socket.from_stdlib_socket(s)) for s in prebound]
+    for host, port in [] if prebound else daemon.listen_addresses():
         listeners += await trio.open_tcp_listeners(port, host=host)
     ports = [lst.socket.getsockname()[1] for lst in listeners]
     # The receiver is installed before we announce that we listen (whoever waits for that

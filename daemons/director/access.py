@@ -34,7 +34,8 @@ from bareosnet.proto.signals import Signal
 from daemons.common import texts
 
 if TYPE_CHECKING:
-    from daemons.director.runtime import ConsoleLease, DirectorRuntime
+    from daemons.director.interfaces import ConsoleLease
+    from daemons.director.runtime import DirectorRuntime
 
 log = structlog.get_logger("bareosnet.director.access")
 

@@ -23,7 +23,8 @@ from bareosnet.proto.hello import Persona
 from daemons.common.cli import build_parser, run_daemon
 from daemons.common.server import serve
 from daemons.director.daemon import DirectorDaemon
-from daemons.director.runtime import DEFAULT_CONSOLE_IDLE_TIMEOUT, DirectorRuntime, DirectorSettings
+from daemons.director.interfaces import DirectorSettings
+from daemons.director.runtime import DEFAULT_CONSOLE_IDLE_TIMEOUT, DirectorRuntime
 
 DEFAULT_CONFIG = "/etc/bareos"
 DEFAULT_AUTH_FAILURE_DELAY = 5.0

@@ -20,6 +20,7 @@ from bareosnet.proto.names import USER_AGENT
 from daemons.common.auth import acceptor_settings
 from daemons.director.access import AcceptContext, key_table, make_resolver
 from daemons.director.console.session import ConsoleSession
+from daemons.director.jobs.scheduler import Scheduler, start_scheduled
 from daemons.director.runtime import DirectorRuntime
 
 log = structlog.get_logger("bareosnet.director")
@@ -40,6 +41,8 @@ class DirectorDaemon:
     async def run_background(self, nursery: trio.Nursery) -> None:
         # Jobs run as tasks of the daemon's nursery: a stop cancels them.
         self.rt.jobs.attach(nursery)
+        scheduler = Scheduler(self.rt, lambda sr, when: start_scheduled(self.rt, sr, when))
+        nursery.start_soon(scheduler.run, name="scheduler")
 
     async def shutdown(self) -> None:
         self.rt.catalog.close()

@@ -5,6 +5,10 @@ resolver of incoming connections and the File/Storage daemon connectors all
 read the *current* configuration through it, so a reload (SIGHUP or the
 ``reload`` command) takes effect for the next command without restarting
 anything.  A configuration that fails to load leaves the old one in place.
+
+This module composes the rooms (catalog, jobs, probing); they see it only
+through the Protocols of :mod:`daemons.director.interfaces` and
+:mod:`daemons.director.console.interfaces`, so nothing imports it back.
 """
 
 from __future__ import annotations
@@ -15,75 +19,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import attrs
 import structlog
 
 from bareosnet.proto.hello import Persona
-from bareosnet.tls.settings import TlsSettings
+from daemons.director.catalog.store import Catalog
+from daemons.director.interfaces import ConsoleLease, DirectorSettings
+from daemons.director.jobs.manager import JobManager
 from daemons.director.probing.client_pool import ClientConnectionPool
+from daemons.director.probing.clients import FileDaemonConnector
 from daemons.director.probing.handshake_modes import (
     STATE_FILE_NAME,
-    ClientFingerprint,
     HandshakeModeStore,
+    client_fingerprint,
 )
 
 log = structlog.get_logger("bareosnet.director")
 
 DEFAULT_CONSOLE_IDLE_TIMEOUT = 1800.0
-
-
-@attrs.frozen
-class DirectorSettings:
-    """The Director resource's values the runtime needs, read once per (re)load."""
-
-    name: str
-    listen: tuple[tuple[str | None, int], ...]
-    password_key: bytes = attrs.field(repr=False)
-    tls: TlsSettings = attrs.field(repr=False)
-    working_directory: str = "/var/lib/bareos"
-    max_console_connections: int = 20
-    fd_connect_timeout: int = 180
-    sd_connect_timeout: int = 1800
-    ver_id: str = ""
-
-    @classmethod
-    def from_config(cls, cfg: Any) -> DirectorSettings:
-        me = cfg.own()
-        listen = tuple((host, int(port)) for host, port in me.listen_addresses())
-        password = me.password
-        if password is None:  # the parser refuses this already; keep the error clear
-            raise ValueError(f"Director {me.name} has no Password")
-        return cls(
-            name=me.name,
-            listen=listen,
-            password_key=password.key,
-            tls=me.tls,
-            working_directory=str(me.get("WorkingDirectory") or "/var/lib/bareos"),
-            max_console_connections=int(me.get("MaximumConsoleConnections") or 20),
-            fd_connect_timeout=int(me.get("FdConnectTimeout") or 180),
-            sd_connect_timeout=int(me.get("SdConnectTimeout") or 1800),
-            ver_id=str(me.get("VerId") or ""),
-        )
-
-
-def client_fingerprint(client: Any) -> ClientFingerprint:
-    tls = client.tls
-    return ClientFingerprint(
-        address=str(client.get("Address")),
-        port=int(client.get("Port")),
-        tls_enable=bool(tls.enable),
-        tls_require=bool(tls.require),
-    )
-
-
-@attrs.define(eq=False)
-class ConsoleLease:
-    """One console connection, counted from the Hello on (Bareos's console lease)."""
-
-    id: int
-    peer: str
-    started_at: float = attrs.field(factory=time.time)
-    name: str | None = None
 
 
 class ConsoleRegistry:
@@ -154,11 +106,6 @@ class DirectorRuntime:
         self.enabled_overrides: dict[tuple[str, str], bool] = {}
         self.modes = HandshakeModeStore(self._state_path())
         self.modes.load((c.name, client_fingerprint(c)) for c in self.clients())
-        # Imported here: the connector module uses the runtime's type.
-        from daemons.director.catalog.store import Catalog
-        from daemons.director.jobs.manager import JobManager
-        from daemons.director.probing.clients import FileDaemonConnector
-
         self.file_daemons = FileDaemonConnector(self)
         self.catalog = Catalog.in_working_directory(self.settings.working_directory)
         self.jobs = JobManager(self)

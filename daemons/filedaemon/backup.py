@@ -23,7 +23,6 @@ first name as link and its FileIndex as LinkFI.  ``s`` (sparse) sends
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 import time
@@ -36,6 +35,9 @@ import trio
 
 from bareosnet.errors import ProtocolError
 from bareosnet.proto.attributes import AttributeRecord, FileType, Stat, decode_stat
+from bareosnet.proto.compression import Compression
+from bareosnet.proto.compression import data_stream as select_data_stream
+from bareosnet.proto.digests import DIGEST_CONSTRUCTORS
 from bareosnet.proto.jobcmds import (
     AppendCloseSession,
     AppendData,
@@ -48,7 +50,16 @@ from bareosnet.proto.jobcmds import (
 from bareosnet.proto.signals import Signal
 from bareosnet.proto.streams import DataHeader, Stream
 from daemons.common import texts
-from daemons.filedaemon.fileselect import Found, Notice, Walker, since_check
+from daemons.filedaemon.accurate import accurate_changed
+from daemons.filedaemon.fileselect import (
+    DEFAULT_ACCURATE,
+    ChangeCheck,
+    FileFlags,
+    Found,
+    Notice,
+    Walker,
+    since_check,
+)
 from daemons.filedaemon.job_state import (
     ERROR_TERMINATED,
     RUNNING,
@@ -68,23 +79,10 @@ _OK_END = b"3000 OK end\n"
 
 
 def digest_factory(stream: int | None) -> Callable[[], Any] | None:
-    """A hashlib-like constructor for a digest stream, or None when we cannot compute it."""
-    match stream:
-        case Stream.MD5_DIGEST:
-            return hashlib.md5
-        case Stream.SHA1_DIGEST:
-            return hashlib.sha1
-        case Stream.SHA256_DIGEST:
-            return hashlib.sha256
-        case Stream.SHA512_DIGEST:
-            return hashlib.sha512
-        case Stream.XXH128_DIGEST:
-            try:
-                import xxhash  # type: ignore[import-not-found]
-            except ImportError:
-                return None
-            return xxhash.xxh3_128  # type: ignore[no-any-return]
-    return None
+    """A hashlib-like constructor for a digest stream, or None for other streams."""
+    if stream is None:
+        return None
+    return DIGEST_CONSTRUCTORS.get(stream)
 
 
 @attrs.define
@@ -115,6 +113,7 @@ class BackupRun:
         self.ticket = 0
         self._links: dict[tuple[int, int], _HardLink] = {}
         self._seen: set[str] = set()
+        self._warnings: list[str] = []  # from the accurate check, sent before the entry
         self._bw_start = 0.0
         self._bw_bytes = 0
 
@@ -201,6 +200,9 @@ class BackupRun:
                         job.errors += 1
                     await msgs.jmsg(item.type, item.text)
                     continue
+                for text in self._warnings:
+                    await msgs.jmsg(MessageType.WARNING, text)
+                self._warnings.clear()
                 job.files_examined += 1
                 await self._save(item)
             if job.accurate and job.accurate_files is not None and job.level in ("I", "D"):
@@ -212,28 +214,26 @@ class BackupRun:
             return False
         return True
 
-    def _change_check(self):  # type: ignore[no-untyped-def]
+    def _change_check(self) -> ChangeCheck:
         job = self.job
         if job.accurate and job.accurate_files is not None and job.level in ("I", "D"):
             listed = job.accurate_files
+            digests = job.accurate_digests
             seen = self._seen
+            warnings = self._warnings
 
-            def accurate_changed(fname: str, st: os.stat_result, flags: Any) -> bool:
+            def changed(fname: str, st: os.stat_result, flags: FileFlags) -> bool:
                 enc = listed.get(fname)
                 if enc is None:
                     return True
                 seen.add(fname)
-                try:
-                    old = decode_stat(enc)
-                except ProtocolError:
-                    return True
-                return (
-                    old.mtime != int(st.st_mtime)
-                    or old.ctime != int(st.st_ctime)
-                    or old.size != st.st_size
-                )
+                return accurate_changed(
+                    enc, st, flags.accurate or DEFAULT_ACCURATE, path=fname,
+                    signature=flags.signature, listed_digest=digests.get(fname, ""),
+                    warnings=warnings,
+                )  # fmt: skip
 
-            return accurate_changed
+            return changed
         return since_check(job.since)
 
     async def _send_deleted(self) -> None:
@@ -278,7 +278,10 @@ class BackupRun:
             if hard is not None:
                 ftype, link, link_fi = FileType.LNKSAVED, hard.fname, hard.file_index
         sparse = item.flags.sparse and ftype == FileType.REG
-        data_stream = Stream.SPARSE_DATA if sparse else Stream.FILE_DATA
+        compression = Compression.from_keyword(item.flags.compression)
+        # Bareos encodes the options' data stream into every entry's attributes
+        # (SelectDataStream runs for directories and links too).
+        data_stream = select_data_stream(sparse=item.flags.sparse, compression=compression)
         stat = Stat.from_os_stat(st, link_fi=link_fi, data_stream=data_stream)
         fi = self._next_index()
         job.last_file = item.path
@@ -298,7 +301,7 @@ class BackupRun:
             log.warning("backup.digest_unavailable", stream=item.flags.signature)
         digest = make_digest() if make_digest is not None else None
         if st.st_size > 0 and stat.is_reg:
-            if not await self._send_data(fi, item, digest, sparse):
+            if not await self._send_data(fi, item, digest, sparse, compression):
                 return  # not opened: no digest either (Bareos "goto good_rtn")
         if digest is not None and item.flags.signature is not None:
             value = digest.digest()
@@ -308,7 +311,9 @@ class BackupRun:
         if item.flags.hardlinks and st.st_nlink > 1:
             self._links[key] = _HardLink(fname, fi, item.flags.signature, value)
 
-    async def _send_data(self, fi: int, item: Found, digest: Any, sparse: bool) -> bool:
+    async def _send_data(
+        self, fi: int, item: Found, digest: Any, sparse: bool, compression: Compression | None
+    ) -> bool:
         job = self.job
         try:
             fd = _open_for_read(item.path, "K" in item.flags.letters)
@@ -319,7 +324,7 @@ class BackupRun:
             )
             job.errors += 1
             return False
-        data_stream = Stream.SPARSE_DATA if sparse else Stream.FILE_DATA
+        data_stream = select_data_stream(sparse=sparse, compression=compression)
         size = self.settings.buf_size - (OFFSET_SIZE if sparse else 0)
         try:
             await self.sd.send(DataHeader(fi, data_stream).encode())
@@ -335,19 +340,29 @@ class BackupRun:
                 if not block:
                     break
                 job.read_bytes += len(block)
-                if digest is not None:
-                    digest.update(block)
                 if sparse:
-                    last = offset + len(block) >= item.stat.st_size
-                    if not last and block.count(0) == len(block):
+                    # Bareos tests only full blocks that end before the file's size,
+                    # and a skipped block is not hashed either.
+                    inner = len(block) == size and offset + len(block) < item.stat.st_size
+                    if inner and block.count(0) == len(block):
                         offset += len(block)
                         continue
-                    payload = struct.pack(">Q", offset) + block
+                    prefix = struct.pack(">Q", offset)
                 else:
-                    payload = block
+                    prefix = b""
+                # Each block is compressed alone, after the sparse offset (Bareos SendDataToSd).
+                if compression is not None:
+                    # Off the event loop: the pure-Python LZO/FastLZ encoders take a while.
+                    block_out = await trio.to_thread.run_sync(compression.compress, block)
+                else:
+                    block_out = block
+                payload = prefix + block_out
+                if digest is not None:
+                    digest.update(block)
                 offset += len(block)
                 await self.sd.send(payload)
-                job.job_bytes += len(payload) - (OFFSET_SIZE if sparse else 0)
+                # JobBytes counts what was sent, the sparse offset included (as Bareos).
+                job.job_bytes += len(payload)
                 await self._throttle(len(payload))
                 if job.canceled:
                     break

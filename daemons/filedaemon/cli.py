@@ -17,6 +17,9 @@ def parser() -> argparse.ArgumentParser:
                    help="first retry delay of client-initiated connections (default 1)")  # fmt: skip
     p.add_argument("--reconnect-max", type=float, default=60.0, metavar="SECONDS",
                    help="longest retry delay of client-initiated connections (default 60)")  # fmt: skip
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="serve the port from N processes (SO_REUSEPORT; jobs, status and "
+                        "cancel stay consistent across them; default 1)")  # fmt: skip
     return p
 
 

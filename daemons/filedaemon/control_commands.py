@@ -20,14 +20,15 @@ fd_command("resolve ")(control.resolve_cmd)
 
 @fd_command("status", monitor_access=True)
 async def status_cmd(s: DirectorSession, text: str) -> bool:
-    await control.send_status(s, fdstatus.status_lines(s.daemon.status_view()))
+    await control.send_status(s, fdstatus.status_lines(await s.daemon.group_status_view()))
     log.info("status.sent", director=s.director)
     return True
 
 
 @fd_command(".status", monitor_access=True)
 async def dot_status_cmd(s: DirectorSession, text: str) -> bool:
-    return await control.send_dot_status(s, fdstatus.dot_status(s.daemon.status_view(), text))
+    view = await s.daemon.group_status_view()
+    return await control.send_dot_status(s, fdstatus.dot_status(view, text))
 
 
 @fd_command("cancel")
@@ -35,7 +36,7 @@ async def cancel_cmd(s: DirectorSession, text: str) -> bool:
     job = control.cancel_job_name(text)
     if job is None:
         reply = "2902 Error scanning cancel command.\n"
-    elif s.daemon.jobs.cancel(job):
+    elif await s.daemon.cancel_job(job):
         reply = f"2001 Job {job} marked to be canceled.\n"
     else:
         reply = f"2901 Job {job} not found.\n"

@@ -22,7 +22,8 @@ from bareosnet.net.handshake import ConnectionInfo, Resolver
 from bareosnet.net.stream import BareosStream
 from daemons.common.commands import CommandTable
 from daemons.common.daemon_base import ListeningDaemon
-from daemons.filedaemon import client_initiated, control_commands, job_commands
+from daemons.common.workers import WorkerInfo
+from daemons.filedaemon import client_initiated, control_commands, job_commands, verify
 from daemons.filedaemon.access import make_resolver
 from daemons.filedaemon.interfaces import (
     DEFAULT_FAILURE_DELAY,
@@ -33,11 +34,12 @@ from daemons.filedaemon.interfaces import (
 from daemons.filedaemon.jobs import JobRegistry
 from daemons.filedaemon.session import serve_session
 from daemons.filedaemon.status import DirectorConnection, FdStatusView
+from daemons.filedaemon.worker_state import FdWorkers
 
 log = structlog.get_logger("bareos.fd")
 
 # The handler modules register their commands when imported (above); the table is built once.
-HANDLER_MODULES = (control_commands, job_commands)
+HANDLER_MODULES = (control_commands, job_commands, verify)
 COMMANDS: CommandTable[DirectorSession] = FD_COMMANDS.table()
 
 
@@ -64,6 +66,11 @@ class FileDaemon(ListeningDaemon[FdOptions]):
         self._tokens = itertools.count(1)
         self._nursery: trio.Nursery | None = None
         self._ci_scope: trio.CancelScope | None = None
+        self.workers: FdWorkers | None = None  # --workers N: the rest of the group
+
+    def join_workers(self, info: WorkerInfo) -> None:
+        super().join_workers(info)
+        self.workers = FdWorkers(self, info)
 
     # -- config views
     def bandwidth_limit(self, director: str) -> int:
@@ -84,6 +91,39 @@ class FileDaemon(ListeningDaemon[FdOptions]):
 
     def connection_closed(self, token: int) -> None:
         self._connections.pop(token, None)
+
+    async def group_status_view(self) -> FdStatusView:
+        """What ``status`` shows: this process's state, or the whole group's (--workers)."""
+        if self.workers is not None:
+            return await self.workers.group_status_view()
+        return self.status_view()
+
+    async def cancel_job(self, job: str) -> bool:
+        """Cancel a running job here or in the worker that runs it."""
+        if self.jobs.cancel(job):
+            return True
+        return self.workers is not None and await self.workers.cancel(job)
+
+    async def set_job_bandwidth(self, job: str, bandwidth: int) -> bool:
+        """``setbandwidth Job=``: False if no worker runs the job."""
+        target = self.job_objects.get(job)
+        if target is not None:
+            target.bwlimit = bandwidth
+            return True
+        return self.workers is not None and await self.workers.set_bandwidth(job, bandwidth)
+
+    async def jobs_settled(self) -> None:
+        """Until every worker knows the job keys handed to this one (no-op alone)."""
+        if self.workers is not None:
+            await self.workers.settled()
+
+    def set_debug(self, level: int, trace: int) -> None:
+        self.set_debug_here(level, trace)
+        if self.workers is not None:
+            self.workers.set_debug(level, trace)
+
+    def set_debug_here(self, level: int, trace: int) -> None:
+        super().set_debug(level, trace)
 
     def status_view(self) -> FdStatusView:
         return FdStatusView(
@@ -137,6 +177,10 @@ class FileDaemon(ListeningDaemon[FdOptions]):
         this task only keeps the connection alive until the job releases it
         (the job closes it with BNET_TERMINATE at its end).
         """
+        owner = self.jobs.owner(job)
+        if owner is not None and self.workers is not None:
+            await self.workers.relay_storage_job(stream, job, info, owner)
+            return
         link = self.jobs.attach(job, stream, info)
         if link is None:
             await stream.aclose(terminate=True)
@@ -155,11 +199,15 @@ class FileDaemon(ListeningDaemon[FdOptions]):
 
     async def run_background(self, nursery: trio.Nursery) -> None:
         self._nursery = nursery
+        if self.workers is not None:
+            await self.workers.run(nursery)
         self._restart_client_initiated()
 
     def _restart_client_initiated(self) -> None:
         if self._nursery is None:
             return
+        if self.workers is not None and self.workers.info.index != 0:
+            return  # worker 0 calls the Directors, or each would get one call per worker
         if self._ci_scope is not None:
             self._ci_scope.cancel()
         scope = trio.CancelScope()

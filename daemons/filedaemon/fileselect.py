@@ -41,6 +41,7 @@ from bareosnet.proto.streams import SIGNATURE_STREAMS
 
 log = structlog.get_logger("bareos.fd.fileselect")
 
+DEFAULT_ACCURATE = "mcs"
 _MODE_RALL = stat_module.S_IRUSR | stat_module.S_IRGRP | stat_module.S_IROTH
 
 
@@ -62,6 +63,9 @@ class FileFlags:
     sparse: bool = False  # "s"
     compression: str | None = None
     strip_path: int = 0  # "P<n>:"
+    # "C<letters>:" of this block; the walk hands the include block's letters to
+    # the change check (Bareos keeps them per Include, the last block setting them).
+    accurate: str = ""
 
     @classmethod
     def parse(cls, letters: str) -> FileFlags:
@@ -90,6 +94,7 @@ class FileFlags:
             sparse=kw.get("sparse") == "yes",
             compression=kw.get("compression"),
             strip_path=int(strip) if strip.isdigit() else 0,
+            accurate=kw.get("accurate", ""),
         )
 
 
@@ -191,6 +196,11 @@ class _Block:
         self.block = block
         self.options = tuple(_compile(o) for o in block.options)
         self.top_flags = self.options[-1].flags if self.options else FileFlags()
+        # Bareos find.cc: mtime, ctime and size unless an options block says otherwise.
+        self.accurate = DEFAULT_ACCURATE
+        for c in self.options:
+            if c.flags.accurate:
+                self.accurate = c.flags.accurate
         self.excludes = excludes
         self._exclude_opts = tuple(_compile(o) for e in excludes for o in e.options)
 
@@ -278,7 +288,7 @@ class Walker:
             accepted, flags = block.accept(path, False)
             if not accepted:
                 return
-        if not self.changed(path, st, flags):
+        if not self.changed(path, st, attrs.evolve(flags, accurate=block.accurate)):
             yield Notice(MessageType.SKIPPED, f"     Unchanged file skipped: {path}\n")
             return
         if stat_module.S_ISLNK(mode):
@@ -318,7 +328,7 @@ class Walker:
             accepted, flags = block.accept(path, True)
             if not accepted:
                 return
-        unchanged = not self.changed(dirname, st, flags)
+        unchanged = not self.changed(dirname, st, attrs.evolve(flags, accurate=block.accurate))
         entry = Found(path, dirname, FileType.DIREND, st, flags, top_level=top_level)
         if not top_level and not flags.recurse:
             yield Notice(MessageType.INFO,

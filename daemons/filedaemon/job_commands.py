@@ -28,7 +28,10 @@ Director.  Run scripts are accepted and answered but never executed.
 
 from __future__ import annotations
 
+import functools
+import grp
 import math
+import pwd
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -57,12 +60,14 @@ from bareosnet.proto.jobcmds import (
     StorageCommand,
     redact,
 )
+from bareosnet.proto.lsline import ls_line
 from bareosnet.proto.signals import Signal
 from daemons.common import texts
 from daemons.common.auth import open_connection
 from daemons.common.commands import with_commas
 from daemons.filedaemon.backup import DEFAULT_BUFFER_SIZE, BackupRun, BackupSettings, version_line
-from daemons.filedaemon.fileselect import FileFlags, Found, Walker
+from daemons.filedaemon.fileselect import FileFlags, Found, Walker, since_check
+from daemons.filedaemon.fileset_items import expand_items
 from daemons.filedaemon.interfaces import DirectorSession, fd_command
 from daemons.filedaemon.job_state import (
     BLOCKED,
@@ -143,6 +148,7 @@ async def job_cmd(s: DirectorSession, text: str) -> bool:
         log.warning("job.key_refused", job=cmd.job, job_id=cmd.job_id, reason=str(exc))
         await _reply(s, "2901 Bad Job\n")
         return False
+    await daemon.jobs_settled()  # --workers: the SD may reach another worker with this key
     job = FdJob(
         job_id=cmd.job_id,
         job=cmd.job,
@@ -261,7 +267,14 @@ async def fileset_cmd(s: DirectorSession, text: str) -> bool:
     if error is not None:
         await s.msgs.fatal(f"Invalid FileSet command: {error}\n")
         return False
-    job.fileset = parser.result()
+    # "|program" and "<file" items are expanded here, as the real FD does; their
+    # failures are fatal job errors, and the fileset is still acknowledged.
+    expanded = await expand_items(
+        parser.result(), job_id=job.job_id, job=job.job, client=s.msgs.client_name
+    )
+    for error in expanded.errors:
+        await s.msgs.fatal(error)
+    job.fileset = expanded.fileset
     await _reply(s, "2000 OK include\n")
     return True
 
@@ -312,11 +325,8 @@ async def setbandwidth_cmd(s: DirectorSession, text: str) -> bool:
     if cmd is None or cmd.bandwidth < 0:
         await _reply(s, f"2991 Bad setbandwidth command: {redact(text.rstrip())}\n")
         return False
-    target = s.daemon.job_objects.get(cmd.job)
-    if target is None:
+    if not await s.daemon.set_job_bandwidth(cmd.job, cmd.bandwidth):
         await _reply(s, f"2901 Job {cmd.job} not found.\n")  # Bareos then says OK anyway
-    else:
-        target.bwlimit = cmd.bandwidth
     await _reply(s, "2000 OK Bandwidth\n")
     return True
 
@@ -350,6 +360,7 @@ async def _rebind_key(s: DirectorSession, job: FdJob, key: str, policy: int) -> 
         log.warning("job.key_refused", job=job.job, job_id=job.job_id, reason=str(exc))
         await s.msgs.fatal("Session key refused: it belongs to another or an ended job.\n")
         return False
+    await s.daemon.jobs_settled()
     if job.key:
         job.multi_restore = True  # Bareos: a second key means a multi-part restore
     job.key, job.tls_policy = key, policy
@@ -371,12 +382,18 @@ async def accurate_cmd(s: DirectorSession, text: str) -> bool:
     except BareosError:
         return False
     files: dict[str, str] = {}
+    digests: dict[str, str] = {}
+    # <name>\0<LStat>[\0<digest>\0<delta seq>]
     for payload in payloads:
         parts = payload.split(b"\0")
         if len(parts) >= 2 and parts[0]:
-            files[parts[0].decode("utf-8", "surrogateescape")] = parts[1].decode("ascii", "replace")
+            name = parts[0].decode("utf-8", "surrogateescape")
+            files[name] = parts[1].decode("ascii", "replace")
+            if len(parts) >= 3 and parts[2]:
+                digests[name] = parts[2].decode("ascii", "replace")
     job.accurate = True
     job.accurate_files = files
+    job.accurate_digests = digests
     return True  # Bareos sends no answer
 
 
@@ -407,23 +424,61 @@ async def restoreobject_cmd(s: DirectorSession, text: str) -> bool:
 
 @fd_command("estimate")
 async def estimate_cmd(s: DirectorSession, text: str) -> bool:
+    """``estimate listing=<0|1>``: count what a backup of this level would save.
+
+    With listing, one ``ls -l`` line per counted file goes first: as Bareos's
+    ``PrintLsOutput`` Jmsg, which for a console job (JobId 0) is sent raw.
+    """
     job = await _need_job(s, "estimate")
     if job is None:
         return False
-    if job.fileset is None:
+    m = _ESTIMATE.match(text)
+    if job.fileset is None or m is None:
+        if m is None:
+            await s.msgs.fatal(f"Bad estimate command: {redact(text.rstrip())}\n")
         await _reply(s, "2992 Bad estimate command.\n")
         return False
+    listing = int(m.group(1)) != 0
+    changed = since_check(job.since) if job.level in ("I", "D") else None
     files = size = 0
-    for item in Walker(job.fileset):
+    for item in Walker(job.fileset, changed):
         if isinstance(item, Found):
             files += 1
             if item.stat.st_mode & 0o170000 == 0o100000:
                 size += item.stat.st_size
+            if listing:
+                await _reply(s, _ls_line(item))
         await trio.lowlevel.checkpoint()
     job.files_examined = files
     await _reply(s, f"2000 OK estimate files={with_commas(files)} bytes={with_commas(size)}\n")
     await s.msgs.signal(Signal.EOD)
     return True
+
+
+_ESTIMATE = re.compile(r"estimate listing=(\d+)")
+
+
+def _ls_line(item: Found) -> str:
+    st = item.stat
+    return ls_line(mode=st.st_mode, nlink=st.st_nlink, user=_user(st.st_uid),
+                   group=_group(st.st_gid), size=st.st_size, ctime=int(st.st_ctime),
+                   name=item.path, link=item.link)  # fmt: skip
+
+
+@functools.cache
+def _user(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+@functools.cache
+def _group(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
 
 
 @fd_command("endrestore")

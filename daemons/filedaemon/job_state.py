@@ -79,6 +79,7 @@ class FdJob:
     prev_job: str = ""
     fileset: FileSet | None = None
     accurate_files: dict[str, str] | None = None  # fname -> encoded stat (accurate list)
+    accurate_digests: dict[str, str] = attrs.Factory(dict)  # fname -> listed digest text
     files: int = 0  # JobFiles: FileIndex of the last file sent / files restored
     read_bytes: int = 0
     job_bytes: int = 0

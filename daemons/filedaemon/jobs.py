@@ -123,6 +123,9 @@ class JobRegistry:
         self._retired: deque[str] = deque(maxlen=RETIRED_KEYS_KEPT)
         self._retired_set: set[str] = set()
         self.jobs_run = 0  # finished jobs since start ("Jobs: run=")
+        # --workers: jobs other workers run (key, owner), and whom to tell of ours
+        self._remote: dict[str, tuple[JobAuthorization, int]] = {}
+        self.changed: Callable[[str, JobAuthorization | None], None] | None = None
 
     # -- data connection authorisations
     def check_key(self, job: str, key: bytes) -> None:
@@ -133,6 +136,9 @@ class JobRegistry:
         if digest in self._retired_set:
             raise KeyRefusedError(f"session key for job {job} was already used by an ended job")
         for other, auth in self._auth.items():
+            if other != job and auth.key == key:
+                raise KeyRefusedError(f"session key for job {job} is bound to another job")
+        for other, (auth, _owner) in self._remote.items():
             if other != job and auth.key == key:
                 raise KeyRefusedError(f"session key for job {job} is bound to another job")
 
@@ -149,12 +155,17 @@ class JobRegistry:
                 link.release()
         self._auth[auth.job] = auth
         self._links.setdefault(auth.job, DataLink())
+        if self.changed is not None:
+            self.changed(auth.job, auth)
 
     def authorization(self, job: str) -> JobAuthorization | None:
-        return self._auth.get(job)
+        auth = self._auth.get(job)
+        if auth is None and job in self._remote:
+            return self._remote[job][0]
+        return auth
 
     def key(self, job: str) -> bytes | None:
-        auth = self._auth.get(job)
+        auth = self.authorization(job)
         if auth is None or auth.key == DUMMY_SESSION_KEY.encode():
             return None  # a job without a Storage daemon takes no data connection
         return auth.key
@@ -164,6 +175,24 @@ class JobRegistry:
         auth = self._auth.pop(job, None)
         if auth is not None:
             self._retire(auth.key)
+            if self.changed is not None:
+                self.changed(job, None)
+
+    # -- jobs of the other workers (--workers)
+    def remote_authorize(self, auth: JobAuthorization, owner: int) -> None:
+        self._remote[auth.job] = (auth, owner)
+
+    def remote_forget(self, job: str) -> None:
+        entry = self._remote.pop(job, None)
+        if entry is not None:
+            self._retire(entry[0].key)
+
+    def owner(self, job: str) -> int | None:
+        """The worker running ``job`` if another one does (None: ours, or unknown)."""
+        if job in self._auth:
+            return None
+        entry = self._remote.get(job)
+        return None if entry is None else entry[1]
 
     def _retire(self, key: bytes) -> None:
         if key == DUMMY_SESSION_KEY.encode():

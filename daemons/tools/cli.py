@@ -34,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--timeout", type=float, default=10.0)
     c.add_argument("--json", action="store_true", help="print a JSON object")
     c.add_argument("-d", dest="debug", type=int, default=0)
+    x = sub.add_parser("proxy", help="a TCP proxy between two daemons that injects faults")
+    x.add_argument("--listen", required=True, metavar="HOST:PORT", help="where peers connect to")
+    x.add_argument("--to", required=True, metavar="HOST:PORT", help="the daemon behind the proxy")
+    x.add_argument("--conn", choices=[str(n) for n in range(1, 12)],
+                   help="the row of the reference table this link is (for conn= scopes)")  # fmt: skip
+    x.add_argument("--fault", dest="faults", action="append", default=[],
+                   metavar="NAME[:ARGS][@SCOPE]", help="a byte-layer fault (repeatable; docs/faults.md)")  # fmt: skip
+    x.add_argument("-d", dest="debug", type=int, default=0)
     k = sub.add_parser("console", help="a small bconsole: log in and run commands")
     k.add_argument("-c", dest="config", default="configs/console", help="bconsole config (file or dir)")
     k.add_argument("--default-console", action="store_true",
@@ -54,6 +62,11 @@ def _yesno(text: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "proxy":  # its log lines are its output
+        from daemons.tools.proxy import main_proxy
+
+        dlog.configure("console", args.debug)
+        return main_proxy(args)
     # Logs go to stderr and only when asked: the report on stdout is the output.
     dlog.configure("console", args.debug)
     if args.debug == 0:
@@ -64,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
     if args.command == "console":
         return main_console(args)
+
     return main_connect(args)
 
 

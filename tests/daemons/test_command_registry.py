@@ -17,7 +17,7 @@ FD_BAREOS_ORDER = (
     "accurate", "backup", "bootstrap", "cancel", "endrestore", "estimate", "fileset",
     "JobId=", "level = ", "pluginoptions", "RunBeforeNow", "Run", "restoreobject",
     "restore ", "resolve ", "getSecureEraseCmd", "setauthorization", "setbandwidth=",
-    "setdebug=", "status", ".status", "storage ",
+    "setdebug=", "status", ".status", "storage ", "verify",
 )  # fmt: skip
 # stored/dir_cmd.cc's cmds[] order.
 SD_BAREOS_ORDER = (

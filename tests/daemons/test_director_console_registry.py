@@ -9,13 +9,13 @@ import trio
 
 from bareosnet.proto.signals import Signal
 from daemons.director.console.commands import ALWAYS_ALLOWED, COMMANDS, lookup
-from daemons.director.console.registry import BAREOS_KEYS, TABLE, CommandTable
+from daemons.director.console.registry import BAREOS_KEYS, EMULATOR_KEYS, TABLE, CommandTable
 from tests.daemons.test_director_units import _session, runtime
 
 EMULATED = {
     ".", ".api", ".clients", ".consoles", ".help", ".messages", ".quit", ".status", ".storages",
     "autodisplay", "cancel", "exit", "help", "list", "llist", "messages", "quit", "restore",
-    "reload", "run", "status", "show", "version", "wait", "whoami",
+    "reload", "run", "status", "show", "version", "wait", "whoami", "fault", "estimate",
     ".filesets", ".jobdefs", ".jobs", ".pools", ".schedule", "disable", "enable", "time",
 }  # fmt: skip
 
@@ -29,13 +29,25 @@ def test_every_registered_command_declares_usage_acl_and_api_shape() -> None:
         assert cmd.acl == cmd.key, cmd.key  # Bareos's Command ACL names the command key
         assert cmd.api, cmd.key
     # The ones with arguments say which (help <command> prints them under "Arguments:").
-    for key in (".api", ".status", "cancel", "list", "restore", "run", "show", "status", "wait"):
+    for key in (
+        ".api",
+        ".status",
+        "cancel",
+        "list",
+        "restore",
+        "run",
+        "show",
+        "status",
+        "wait",
+        "fault",
+        "estimate",
+    ):
         assert lookup(key).usage, key  # type: ignore[union-attr]
     assert ALWAYS_ALLOWED == {"exit", "quit", "whoami"}
 
 
 def test_table_keeps_bareos_order_whatever_the_registration_order() -> None:
-    assert tuple(c.key for c in COMMANDS) == BAREOS_KEYS
+    assert tuple(c.key for c in COMMANDS) == BAREOS_KEYS + EMULATOR_KEYS
     assert COMMANDS is TABLE.commands
     table = CommandTable(("status", "setdebug", "show"))
 
@@ -80,4 +92,21 @@ async def test_help_and_dot_help_are_built_from_the_table() -> None:
         await c.cmd(".help")
         got = await c.frames({Signal.MAIN_PROMPT})
         assert json.loads(got[2])["result"]["commands"] == [c.key for c in COMMANDS if c.emulated]
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.parametrize(
+    "line", ["version", "whoami", ".help", ".clients", ".consoles", ".storages", "reload", ".api 2"]
+)
+async def test_declared_api_shape_names_the_result_keys(line: str) -> None:
+    rt = runtime()
+    async with trio.open_nursery() as nursery:
+        c = await _session(rt, nursery)
+        await c.cmd(".api 2")
+        await c.frames({Signal.MAIN_PROMPT})
+        await c.cmd(line)
+        got = await c.frames({Signal.MAIN_PROMPT})
+        result = json.loads(got[-2])["result"]
+        shape = lookup(line.split()[0]).api  # type: ignore[union-attr]
+        assert result and all(f'"{key}"' in shape for key in result), (shape, result)
         nursery.cancel_scope.cancel()

@@ -39,7 +39,14 @@ from daemons.director.jobs.common import (
 from daemons.director.jobs.control import JobControl, JobFailed
 from daemons.director.jobs.fd_session import FdSession
 from daemons.director.jobs.messages import MessageRouter, type_set
-from daemons.director.jobs.report import elapsed_text, settle_status, size_text, termination
+from daemons.director.jobs.report import (
+    elapsed_text,
+    rate,
+    run_time,
+    settle_status,
+    size_text,
+    termination,
+)
 from daemons.director.jobs.restore import replace_code
 from daemons.director.jobs.sd_session import SdSession
 from daemons.director.jobs.setup import Overrides, SetupError, build_job
@@ -373,9 +380,15 @@ def test_final_status_and_termination_words() -> None:
     assert termination(ended(fd_ok=True, fd_status="T", sd_status="T", fd_errors=1), "Backup") == (
         "Backup OK -- with warnings")  # fmt: skip
     assert termination(ended(status="A"), "Restore") == "Restore Canceled"
-    assert [elapsed_text(s) for s in (0, 1, 3, 65, 3600 * 25 + 1)] == [
-        "0 secs", "1 sec", "3 secs", "1 min 5 secs", "1 day 1 hour 1 sec"]  # fmt: skip
+    assert [elapsed_text(s) for s in (0, 1, 3, 65, 3600 * 25 + 1, 120, 86400 * 40, 86400 * 366)] == [
+        "0 secs", "1 sec", "3 secs", "1 min 5 secs", "1 day 1 hour 1 sec", "2 mins ",
+        "1 month 10 days ", "1 year 1 day "]  # fmt: skip
     assert size_text(200154) == "200,154 (200.1 KB)" and size_text(37) == "37 (37 B)"
+    # Whole seconds of the printed Start/End times; no second passed: rate 0 (as Bareos).
+    quick = ended(start_time=1000.2, end_time=1000.9)
+    assert (run_time(quick), rate(quick, 5000)) == (0, 0.0)
+    crossing = ended(start_time=1000.9, end_time=1001.1)
+    assert (run_time(crossing), rate(crossing, 5000)) == (1, 5.0)
 
 
 # ---------------------------------------------------------------- sessions over memory streams

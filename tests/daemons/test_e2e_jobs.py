@@ -103,6 +103,8 @@ class Lab:
     fp: int
     sps: list[int]
     fd_args: list[str] = attrs.Factory(list)
+    dir_args: list[str] = attrs.Factory(list)
+    sd_args: list[str] = attrs.Factory(list)
     procs: dict[str, DaemonProcess] = attrs.Factory(dict)
 
     def console(self) -> bareos.bsock.DirectorConsole:
@@ -122,10 +124,11 @@ class Lab:
 
     @contextmanager
     def running(self) -> Iterator[Lab]:
-        procs = [DaemonProcess(DIR, self.root / "dir", "--auth-failure-delay", "0")]
+        procs = [DaemonProcess(DIR, self.root / "dir", "--auth-failure-delay", "0", *self.dir_args)]
         procs.append(DaemonProcess(FD, self.root / "fd", "--auth-failure-delay", "0.2",
                                    *self.fd_args))  # fmt: skip
-        procs += [DaemonProcess(SD, self.root / f"sd{i}") for i in range(len(self.sps))]
+        procs += [DaemonProcess(SD, self.root / f"sd{i}", *self.sd_args)
+                  for i in range(len(self.sps))]  # fmt: skip
         names = ["dir", "fd", *[f"sd{i}" for i in range(len(self.sps))]]
         from tests.daemons.test_director_lab import start_all
 
@@ -484,7 +487,10 @@ def test_cancel_a_running_backup_and_the_api_views(tmp_path: Path) -> None:
         running = api.call("status director")["running"]
         assert [(r["jobid"], r["status"]) for r in running] == [(job_id, "is running")]
         out = c.call(f"cancel jobid={job_id}").decode()
-        assert re.search(rf"JobId {job_id}, Job backup\.\S+ marked to be canceled\.\n", out), out
+        # As Bareos's CancelJob: the File daemon's answer, then the Storage daemon's.
+        assert re.search(r"^2001 Job backup\.\S+ marked to be canceled\.\n"
+                         rf"3000 JobId={job_id} Job=\"backup\.\S+\" marked to be canceled\.\n",
+                         out, re.M), out  # fmt: skip
         msgs = finish(c, job_id, timeout=30)
         assert "  Termination:            Backup Canceled\n" in msgs, msgs
         assert jobs_table(c)[job_id] == "A"

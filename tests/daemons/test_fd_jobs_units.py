@@ -204,3 +204,37 @@ async def test_accurate_incremental_sends_deleted_entries(tmp_path: Path) -> Non
     got = {r.fname.replace(str(root), ""): r.file_type for r in recs}
     assert got == {"/new": FileType.REG, "/": FileType.DIREND, "/gone": FileType.DELETED}
     assert b"TermCode=84 JobFiles=3 " in tail[-2]  # type: ignore[operator]
+
+
+async def test_estimate_listing_lines_as_print_ls_output(tmp_path: Path) -> None:
+    """``estimate listing=1`` of a console job (JobId 0): one raw ls line per file."""
+    import grp
+    import pwd
+
+    (tmp_path / "f").write_bytes(b"y" * 70)
+    (tmp_path / "ln").symlink_to("f")
+    async with running_fd() as (_daemon, port):
+        d = await Director.connect(port)
+        await d.job("*System*.2026-12-04_21.30.00_01", "dummy", job_id=0)
+        await d.send("level = full  mtime_only=0 \n")
+        assert await d.reply() == b"2000 OK level\n"
+        assert await d.fileset([str(tmp_path)]) == b"2000 OK include\n"
+        await d.send("estimate listing=1\n")
+        lines = [await d.reply() for _ in range(4)]
+        assert await d.recv() == Signal.EOD
+
+    def expected(path: Path, target: str = "") -> bytes:
+        st_ = os.lstat(path)
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(int(st_.st_ctime)))
+        mode = {0o040000: "d", 0o120000: "l"}.get(st_.st_mode & 0o170000, "-")
+        perms = "".join(c if st_.st_mode & (1 << (8 - i)) else "-" for i, c in enumerate("rwx" * 3))
+        user, group = pwd.getpwuid(st_.st_uid).pw_name, grp.getgrgid(st_.st_gid).gr_name
+        tail = f" -> {target}" if target else ""
+        return (f"{mode}{perms}  {st_.st_nlink:2d} {user:<8.8} {group:<8.8}{st_.st_size:>12} "
+                f"{when}  {path}{tail}\n").encode()  # fmt: skip
+
+    assert sorted(lines[:3]) == sorted(
+        [expected(tmp_path / "f"), expected(tmp_path / "ln", "f"), expected(tmp_path)]
+    )
+    assert lines[2] == expected(tmp_path)  # a directory comes after its contents
+    assert lines[3] == b"2000 OK estimate files=3 bytes=70\n"

@@ -53,8 +53,14 @@ async def run_pair(
     persona_c: Persona = Persona.V26,
     persona_a: Persona = Persona.V26,
     after: Callable[[BareosStream, BareosStream], Awaitable[None]] | None = None,
+    timeout: float = 10,
+    via: Callable[[int], Awaitable[int]] | None = None,
 ) -> Outcome:
-    """Connect once; return what each side saw (a ConnectionInfo or the error)."""
+    """Connect once; return what each side saw (a ConnectionInfo or the error).
+
+    ``via``: given the acceptor's port, start something in between (a proxy) and
+    return the port the connector should dial instead.
+    """
     out = Outcome()
     name = hello_name(spec)
     policy = acceptor_tls.policy if acceptor_policy is None else acceptor_policy
@@ -68,8 +74,8 @@ async def run_pair(
         own_tls=acceptor_tls,
         psk_lookup=lookup,
         persona=persona_a,
-        timeout=10,
-        peek_timeout=5,
+        timeout=timeout,
+        peek_timeout=min(5, timeout),
         failure_delay=0,
     )
     listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
@@ -89,6 +95,8 @@ async def run_pair(
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(serve)
+        if via is not None:
+            port = await via(port)
         first = (connector_tls.enable and persona_c.has_tls_psk) if tls_first is None else tls_first
         cfg = ConnectorConfig(spec, name, "connector", connector_key, connector_tls.policy, persona_c)
         psk = PskCredentials(psk_identity(spec.psk_type, name), connector_key) if first else None
@@ -96,7 +104,7 @@ async def run_pair(
             with trio.fail_after(15):
                 stream, info = await connect(
                     "127.0.0.1", port, cfg, tls_first=first, tls_settings=connector_tls, psk=psk,
-                    timeout=10,
+                    timeout=timeout,
                 )  # fmt: skip
             out.connector = info
             streams["c"] = stream

@@ -245,6 +245,7 @@ def jobmedia_rows(cat: Catalog, job_id: int, *, long: bool) -> list[Row]:
         f"JOIN Media ON Media.MediaId=JobMedia.MediaId {where} ORDER BY JobMediaId",
         args,
     ).fetchall()
+    keys: tuple[str, ...]
     if long:
         keys = ("jobmediaid", "jobid", "mediaid", "volumename", "firstindex", "lastindex",
                 "startfile", "endfile", "startblock", "endblock")  # fmt: skip
@@ -353,7 +354,8 @@ def _media_extra(m: MediaRecord, row: Any) -> dict[str, str]:
 def media_rows(cat: Catalog, *, pool: str | None = None, volume: str | None = None,
                media_id: int | None = None) -> list[tuple[MediaRecord, Any]]:  # fmt: skip
     """Media records with their raw rows, ordered by MediaId."""
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if pool is not None:
         where.append("PoolName=?")
         args.append(pool)

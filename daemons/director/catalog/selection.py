@@ -50,7 +50,11 @@ def select_files(
     tree: dict[str, FileRecord] = {}
     for job_id in job_ids:
         for f in catalog.files(job_id):
-            if f.file_type in (FileType.NOCHG, FileType.DIRNOCHG, FileType.DELETED):
+            if f.file_type == FileType.DELETED:
+                # An Accurate job saw it gone: an older job's version is not restored.
+                tree.pop(f.fname, None)
+                continue
+            if f.file_type in (FileType.NOCHG, FileType.DIRNOCHG):
                 continue
             tree[f.fname] = f
     if wanted:

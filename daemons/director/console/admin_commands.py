@@ -17,7 +17,7 @@ from daemons.director.console.registry import command
 from daemons.director.jobs.setup import job_type_of
 
 if TYPE_CHECKING:
-    from daemons.director.console.session import ConsoleSession
+    from daemons.director.console.interfaces import CommandSession
 
 EN_DISABLE_USAGE = "job=<job-name> | client=<client-name> | schedule=<schedule-name>"
 # keyword -> (resource type, ACL kind, JSON group, word in the messages)
@@ -28,7 +28,7 @@ _SWITCHABLE = {
 }
 
 
-async def _switch(s: ConsoleSession, args: Args, setting: bool) -> bool:
+async def _switch(s: CommandSession, args: Args, setting: bool) -> bool:
     action = "enable" if setting else "disable"
     # Bareos looks for schedule=, then client=, then job= (DoEnDisableCmd).
     for keyword in ("schedule", "client", "job"):
@@ -57,19 +57,19 @@ async def _switch(s: ConsoleSession, args: Args, setting: bool) -> bool:
 
 @command("enable", help="Enable a job/client/schedule", usage=EN_DISABLE_USAGE,
          api='{"enable": {"jobs"|"clients"|"schedules": [<name>]}}')  # fmt: skip
-async def enable(s: ConsoleSession, args: Args) -> bool:
+async def enable(s: CommandSession, args: Args) -> bool:
     return await _switch(s, args, True)
 
 
 @command("disable", help="Disable a job/client/schedule", usage=EN_DISABLE_USAGE,
          api='{"disable": {"jobs"|"clients"|"schedules": [<name>]}}')  # fmt: skip
-async def disable(s: ConsoleSession, args: Args) -> bool:
+async def disable(s: CommandSession, args: Args) -> bool:
     return await _switch(s, args, False)
 
 
 @command("time", help="Print current time", usage="",
          api='{"time": {"full", "year", "month", "day", "hour", "minute", "second"}}')  # fmt: skip
-async def time_cmd(s: ConsoleSession, args: Args) -> bool:
+async def time_cmd(s: CommandSession, args: Args) -> bool:
     now = time.localtime()
     full = time.strftime("%a %d-%b-%Y %H:%M:%S", now)
     await s.out.text(full + "\n")
@@ -79,7 +79,7 @@ async def time_cmd(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
-async def _names(s: ConsoleSession, args: Args, rtype: str, acl: str, group: str, *,
+async def _names(s: CommandSession, args: Args, rtype: str, acl: str, group: str, *,
                  with_enabled: bool, type_arg: bool = False) -> bool:  # fmt: skip
     want_enabled, want_disabled = args.has("enabled"), args.has("disabled")
     wanted_type = (args.value("type") or "") if type_arg else ""
@@ -108,27 +108,27 @@ async def _names(s: ConsoleSession, args: Args, rtype: str, acl: str, group: str
 
 @command(".jobs", help="list the Job names", usage="[type=<jobtype>] [enabled | disabled]",
          api='{"jobs": [{"name", "enabled"}, ...]}')  # fmt: skip
-async def dot_jobs(s: ConsoleSession, args: Args) -> bool:
+async def dot_jobs(s: CommandSession, args: Args) -> bool:
     return await _names(s, args, "job", "job", "jobs", with_enabled=True, type_arg=True)
 
 
 @command(".jobdefs", help="list the JobDefs names", usage="", api='{"jobdefs": [{"name"}, ...]}')
-async def dot_jobdefs(s: ConsoleSession, args: Args) -> bool:
+async def dot_jobdefs(s: CommandSession, args: Args) -> bool:
     return await _names(s, args, "jobdefs", "job", "jobdefs", with_enabled=False)
 
 
 @command(".pools", help="list the Pool names", usage="[type=<pooltype>]",
          api='{"pools": [{"name"}, ...]}')  # fmt: skip
-async def dot_pools(s: ConsoleSession, args: Args) -> bool:
+async def dot_pools(s: CommandSession, args: Args) -> bool:
     return await _names(s, args, "pool", "pool", "pools", with_enabled=False, type_arg=True)
 
 
 @command(".filesets", help="list the FileSet names", usage="", api='{"filesets": [{"name"}, ...]}')
-async def dot_filesets(s: ConsoleSession, args: Args) -> bool:
+async def dot_filesets(s: CommandSession, args: Args) -> bool:
     return await _names(s, args, "fileset", "fileset", "filesets", with_enabled=False)
 
 
 @command(".schedule", help="list the Schedule names", usage="[enabled | disabled]",
          api='{"schedules": [{"name", "enabled"}, ...]}')  # fmt: skip
-async def dot_schedule(s: ConsoleSession, args: Args) -> bool:
+async def dot_schedule(s: CommandSession, args: Args) -> bool:
     return await _names(s, args, "schedule", "schedule", "schedules", with_enabled=True)

@@ -15,7 +15,7 @@ from daemons.director.console.output import ApiMode
 from daemons.director.console.registry import TABLE, command
 
 if TYPE_CHECKING:
-    from daemons.director.console.session import ConsoleSession
+    from daemons.director.console.interfaces import CommandSession
 
 log = structlog.get_logger("bareosnet.director.console")
 
@@ -23,7 +23,7 @@ _TRUE = {"yes", "true", "1", "on"}
 
 
 @command(".", help="no operation", usage="", api="{}")
-async def noop(s: ConsoleSession, args: Args) -> bool:
+async def noop(s: CommandSession, args: Args) -> bool:
     return True
 
 
@@ -33,7 +33,7 @@ async def noop(s: ConsoleSession, args: Args) -> bool:
     usage="[ 0 | 1 | 2 | off | on | json ] [compact=<yes|no>]",
     api='{"api": <mode 0|1|2>}',
 )
-async def api(s: ConsoleSession, args: Args) -> bool:
+async def api(s: CommandSession, args: Args) -> bool:
     """``.api [0|1|2|off|on|json] [compact=yes|no]``; prints ``api: N`` in the new mode.
 
     As in Bareos (DotApiCmd), JSON mode also sets batch mode and ``on``/``off`` clear it,
@@ -71,7 +71,7 @@ async def api(s: ConsoleSession, args: Args) -> bool:
     usage="",
     api='{"version": {"name", "type", "version", "bdate", "operatingsystem", "distname", "distversion", "customversionid"}}',
 )
-async def version(s: ConsoleSession, args: Args) -> bool:
+async def version(s: CommandSession, args: Args) -> bool:
     rt = s.rt
     p = rt.persona
     os_info = texts.os_name()
@@ -103,7 +103,7 @@ async def version(s: ConsoleSession, args: Args) -> bool:
     api='{"whoami": <name>}',
     always_allowed=True,
 )
-async def whoami(s: ConsoleSession, args: Args) -> bool:
+async def whoami(s: CommandSession, args: Args) -> bool:
     name = s.acl.name if s.acl is not None else "root"
     await s.out.text(f"{name}\n")
     s.out.set("whoami", name)
@@ -116,7 +116,7 @@ async def whoami(s: ConsoleSession, args: Args) -> bool:
     usage="[<command>]",
     api='{<key>: {"command", "description", "arguments", "permission"}, ...}',
 )
-async def help(s: ConsoleSession, args: Args) -> bool:
+async def help(s: CommandSession, args: Args) -> bool:
     out = s.out
     if len(args) == 2:
         wanted = args.words[1][0].lower()
@@ -144,7 +144,7 @@ async def help(s: ConsoleSession, args: Args) -> bool:
 @command(
     ".help", help="list the commands (machine readable)", usage="", api='{"commands": [<key>, ...]}'
 )
-async def dot_help(s: ConsoleSession, args: Args) -> bool:
+async def dot_help(s: CommandSession, args: Args) -> bool:
     names = [c.key for c in TABLE.commands if c.emulated and s.command_allowed(c.key)]
     for name in names:
         await s.out.text(f"{name}\n")
@@ -155,7 +155,7 @@ async def dot_help(s: ConsoleSession, args: Args) -> bool:
 @command(
     "autodisplay", help="switch automatic display of queued messages", usage="on | off", api="{}"
 )
-async def autodisplay(s: ConsoleSession, args: Args) -> bool:
+async def autodisplay(s: CommandSession, args: Args) -> bool:
     for key, _ in args.words[1:]:
         if key.lower() == "on":
             s.auto_display = True
@@ -168,7 +168,7 @@ async def autodisplay(s: ConsoleSession, args: Args) -> bool:
 
 
 @command("messages", help="print and clear queued messages", usage="", api="{}")
-async def messages(s: ConsoleSession, args: Args) -> bool:
+async def messages(s: CommandSession, args: Args) -> bool:
     if s.rt.messages.pending and s.command_allowed("messages"):
         await s.show_messages()
     else:
@@ -177,7 +177,7 @@ async def messages(s: ConsoleSession, args: Args) -> bool:
 
 
 @command(".messages", help="print queued messages, nothing when there are none", usage="", api="{}")
-async def dot_messages(s: ConsoleSession, args: Args) -> bool:
+async def dot_messages(s: CommandSession, args: Args) -> bool:
     if s.rt.messages.pending and s.command_allowed(".messages"):
         await s.show_messages()
     return True
@@ -189,7 +189,7 @@ async def dot_messages(s: ConsoleSession, args: Args) -> bool:
     usage="",
     api='{"reload": {"success": <bool>}}',
 )
-async def reload(s: ConsoleSession, args: Args) -> bool:
+async def reload(s: CommandSession, args: Args) -> bool:
     try:
         s.rt.reload()
         ok = True
@@ -204,6 +204,6 @@ async def reload(s: ConsoleSession, args: Args) -> bool:
 @command(".quit", help="close this console connection", usage="", api="{}")
 @command("exit", help="close this console connection", usage="", api="{}", always_allowed=True)
 @command("quit", help="close this console connection", usage="", api="{}", always_allowed=True)
-async def quit(s: ConsoleSession, args: Args) -> bool:
+async def quit(s: CommandSession, args: Args) -> bool:
     s.quit = True
     return True

@@ -16,6 +16,8 @@ from daemons.director.console.registry import TABLE, Command
 COMMAND_MODULES = (
     "admin_commands",
     "basic",
+    "estimate",
+    "faults",
     "job_commands",
     "list_commands",
     "resources",

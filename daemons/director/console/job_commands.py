@@ -1,7 +1,8 @@
 """Console commands for jobs: run, restore, wait, cancel (list/llist: :mod:`.list_commands`).
 
-Syntax (non-interactive: the emulator never prompts, ``yes`` confirms; under ``.api json``
-the console is in batch mode, as in Bareos, and ``run``/``restore`` start without ``yes``):
+Syntax (``run`` never prompts, ``yes`` confirms; under ``.api json`` the console is in
+batch mode, as in Bareos, and ``run``/``restore`` start without ``yes``; otherwise
+``restore`` asks what its command line leaves open, as Bareos does: see restore_dialog.py):
 
 ``run job=<name> [level=Full|Incremental|Differential] [client=<name>] [storage=<name>]
 [pool=<name>] [fileset=<name>] [jobid=<n>] yes``
@@ -9,9 +10,10 @@ the console is in batch mode, as in Bareos, and ``run``/``restore`` start withou
     without ``yes`` the job's settings are shown and nothing runs.
 ``restore client=<name> [jobid=<n>[,<n>...]] [restoreclient=<name>] [restorejob=<name>]
 [where=<path>] [replace=always|ifnewer|ifolder|never] [file=<path>]... [select] [all] [done] yes``
-    restore the latest backup set of the client (last Full + Differential +
-    Incrementals) or the given jobs; every file unless ``file=`` names files or
-    directories (a directory selects everything below it).
+    ``select``: the latest backup set of the client (last Full + Differential +
+    Incrementals); ``jobid=``: those jobs; neither: the menu.  ``all`` marks every
+    file, ``done`` skips the file tree, ``yes`` the "OK to run?" question;
+    ``file=`` names files or directories (a directory selects everything below it).
 ``wait [jobid=<n> | job=<name>]``  until no job (or that job) runs.
 ``cancel jobid=<n> | job=<name>``
 """
@@ -24,12 +26,15 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from daemons.common.commands import job_status_text
-from daemons.director.catalog.selection import build_bootstrap, select_files
+from daemons.common.commands import job_status_text, with_commas
+from daemons.director.catalog.selection import RestoreSelection, build_bootstrap, select_files
+from daemons.director.console import restore_dialog as dialog
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
+from daemons.director.console.restore_tree import RestoreTree
 from daemons.director.jobs.common import cancel_on_client, cancel_on_storage
 from daemons.director.jobs.control import JobControl
+from daemons.director.jobs.kinds import kind_of
 from daemons.director.jobs.restore import REPLACE_CODES, replace_code
 from daemons.director.jobs.sd_session import storage_devices
 from daemons.director.jobs.setup import (
@@ -37,12 +42,11 @@ from daemons.director.jobs.setup import (
     SetupError,
     build_job,
     job_type_of,
-    kind_of,
     level_code,
 )
 
 if TYPE_CHECKING:
-    from daemons.director.console.session import ConsoleSession
+    from daemons.director.console.interfaces import CommandSession
 
 log = structlog.get_logger("bareosnet.director.console")
 
@@ -61,7 +65,7 @@ _RESTORE_KEYS = {"client", "restoreclient", "jobid", "where", "replace", "file",
                  "done", "yes", "restorejob", "current", "fileset"}  # fmt: skip
 
 
-async def _using_catalog(s: ConsoleSession, *, always: bool = False) -> None:
+async def _using_catalog(s: CommandSession, *, always: bool = False) -> None:
     if s.out.api:
         return
     if always or not getattr(s, "catalog_opened", False):
@@ -75,7 +79,7 @@ async def _using_catalog(s: ConsoleSession, *, always: bool = False) -> None:
 
 
 @command("run", help="run a Backup or Copy job", usage=RUN_USAGE, api='{"run": {"jobid"}}')
-async def run(s: ConsoleSession, args: Args) -> bool:
+async def run(s: CommandSession, args: Args) -> bool:
     rt = s.rt
     for key, _ in args.words[1:]:
         if key.lower() not in _RUN_KEYS:
@@ -105,7 +109,7 @@ async def run(s: ConsoleSession, args: Args) -> bool:
             await s.out.error(f'{acl.capitalize()} "{value}" not found.\n')
             return False
     try:
-        if ov.level is not None:
+        if ov.level is not None and job_type_of(job_res) == "B":
             level_code(ov.level)
         job = build_job(rt, job_res, ov)
         kind = kind_of(job.job_type)
@@ -139,7 +143,7 @@ async def run(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
-async def _run_summary(s: ConsoleSession, job: JobControl) -> None:
+async def _run_summary(s: CommandSession, job: JobControl) -> None:
     word = {"B": "Backup", "c": "Copy"}.get(job.job_type, "")
     lines = [f"Run {word} job\n", f"JobName:  {job.name}\n"]
     if job.job_type == "B":
@@ -168,7 +172,7 @@ def _level_word(code: str) -> str:
 # ---------------------------------------------------------------------- restore
 
 
-def _restore_job_res(s: ConsoleSession, name: str | None) -> Any | None:
+def _restore_job_res(s: CommandSession, name: str | None) -> Any | None:
     if name is not None:
         res = s.rt.cfg.get("job", name)
         return res if res is not None and job_type_of(res) == "R" else None
@@ -180,29 +184,28 @@ def _restore_job_res(s: ConsoleSession, name: str | None) -> Any | None:
 
 @command(
     "restore",
-    help="restore files (non-interactive, see docs/jobs.md)",
+    help="restore files (the menu, the file tree and the run prompt as Bareos)",
     usage=RESTORE_USAGE,
     api='{"run": {"jobid"}}',
 )
-async def restore(s: ConsoleSession, args: Args) -> bool:
+async def restore(s: CommandSession, args: Args) -> bool:
+    """``RestoreCmd``: what the command line leaves open is asked (restore_dialog.py)."""
     rt = s.rt
     out = s.out
     for key, _ in args.words[1:]:
         if key.lower() not in _RESTORE_KEYS:
-            await out.error(f"Invalid keyword: {key}\n")
+            await out.error(f"Unknown keyword: {key}\n")
             return False
     client_name = args.value("client")
-    if client_name is None:
-        await out.error("restore: client=<client-name> is needed (this emulator does not prompt)\n")
-        return False
-    client = rt.client(client_name)
-    if client is None or not s.allowed("client", client_name):
-        await out.error(f'Client "{client_name}" not found.\n')
-        return False
-    restore_client = client
+    client = None
+    if client_name is not None:
+        client = rt.client(client_name)
+        if client is None or not s.allowed("client", client_name):
+            await out.error(f'Client "{client_name}" not found.\n')
+            return False
     if args.value("restoreclient") is not None:
-        restore_client = rt.client(args.value("restoreclient") or "")
-        if restore_client is None or not s.allowed("client", restore_client.name):
+        rc = rt.client(args.value("restoreclient") or "")
+        if rc is None or not s.allowed("client", rc.name):
             await out.error(f'Client "{args.value("restoreclient")}" not found.\n')
             return False
     try:
@@ -213,46 +216,115 @@ async def restore(s: ConsoleSession, args: Args) -> bool:
         return False
     where = args.value("where")
     if where is not None and not s.allowed("where", where):
-        await out.error(f'Where "{where}" not authorized.\n')
-        return False
-    await _using_catalog(s)
-    cat = rt.catalog
-    jobid_text = args.value("jobid")
-    if jobid_text:
-        try:
-            job_ids = [int(x) for x in jobid_text.split(",") if x.strip()]
-        except ValueError:
-            await out.error(f"Invalid jobid: {jobid_text}\n")
-            return False
-        # With JobIds, client= is where the files go (the jobs may be another client's).
-        records = [cat.job(j) for j in job_ids]
-        bad = [j for j, r in zip(job_ids, records, strict=True) if r is None or r.type not in "BC"]
-        if bad:
-            await out.error(f"JobId {bad[0]} is not a backup in the catalog.\n")
-            return False
-    else:
-        chain = cat.restore_chain(client.name)
-        if not chain:
-            await out.error(f"No Full backup before now found for client {client.name}.\n")
-            return False
-        job_ids = [r.job_id for r in chain]
-    ids_text = ",".join(map(str, job_ids))
-    await out.text(f"You have selected the following JobId{'s' if len(job_ids) > 1 else ''}: "
-                   f"{ids_text}\n")  # fmt: skip
-    await out.text(f"\nBuilding directory tree for JobId(s) {ids_text} ...  ")
-    wanted = [v for k, v in args.words[1:] if k.lower() == "file" and v]
-    selection = select_files(cat, job_ids, wanted)
-    inserted = sum(1 for f in select_files(cat, job_ids).files if not f.is_dir)
-    await out.text(f"\n{inserted} files inserted into the tree and marked for extraction.\n")
-    if not selection.files:
-        await out.error("No files selected to be restored.\n")
+        await out.error('"where" specification not authorized.\n')
         return False
     job_res = _restore_job_res(s, args.value("restorejob"))
+    await _using_catalog(s)
+    cat = rt.catalog
+    wanted = [v for k, v in args.words[1:] if k.lower() == "file" and v]
+
+    async def need_client() -> Any | None:
+        nonlocal client
+        if client is None:
+            name = await dialog.select_client(s)
+            client = rt.client(name) if name else None
+            if name and client is None:
+                await out.error(f'Client "{name}" not found.\n')
+        return client
+
+    async def most_recent() -> list[int] | None:
+        if await need_client() is None:
+            return None
+        chain = dialog.latest_chain(s, client.name)
+        if not chain:
+            await out.error(f"No Full backup before {time.strftime('%Y-%m-%d %H:%M:%S')} "
+                            "found.\n")  # fmt: skip
+            return None
+        ids = [r.job_id for r in chain]
+        for line in _table(dialog.job_table_rows(s, ids),
+                           ["jobid", "level", "jobfiles", "jobbytes", "starttime",
+                            "volumename"]):  # fmt: skip
+            await out.text(line)
+        return ids
+
+    jobid_text = args.value("jobid")
+    job_ids: list[int] | None
+    if jobid_text:
+        job_ids = _job_id_list(jobid_text)
+        if job_ids is None:
+            await out.error("Invalid JobId in list.\n")
+            return False
+    elif args.has("select") or wanted:
+        job_ids = await most_recent()
+    else:
+        await out.text(dialog.INTRO)
+        job_ids = None
+        while job_ids is None:
+            choice = await dialog.do_prompt(
+                s, "To select the JobIds, you have the following choices:\n",
+                list(dialog.MENU), "", "Select item: ")  # fmt: skip
+            if choice is None or choice == 12:
+                return False
+            if choice == 0:
+                rows = dialog.last_jobs_rows(s)
+                for line in _table(rows, ["jobid", "client", "starttime", "joblevel",
+                                          "jobfiles", "jobbytes"]):  # fmt: skip
+                    await out.text(line)
+            elif choice == 2:
+                answer = await s.ask("Enter JobId(s), comma separated, to restore: ")
+                if answer is None:
+                    return False
+                job_ids = _job_id_list(answer)
+                if job_ids is None:
+                    await out.error("Invalid JobId in list.\n")
+                    return False
+            elif choice == 4:
+                job_ids = await most_recent()
+                if job_ids is None:
+                    return False
+            else:
+                await out.warning(f"Item {choice + 1} ({dialog.MENU[choice]}) is not emulated "
+                                  "by this Director.\n")  # fmt: skip
+    if job_ids is None:
+        return False
+    records = [cat.job(j) for j in job_ids]
+    bad = [j for j, r in zip(job_ids, records, strict=True) if r is None or r.type not in "BC"]
+    if bad:
+        await out.error(f"Unable to get Job record for JobId={bad[0]}: ERR=not a backup in "
+                        "the catalog\n")  # fmt: skip
+        return False
+    if not job_ids:
+        await out.warning("No Jobs selected.\n")
+        return False
+    ids_text = ",".join(map(str, job_ids))
+    await out.info(f"You have selected the following JobId{'s' if len(job_ids) > 1 else ''}: "
+                   f"{ids_text}\n")  # fmt: skip
+    if wanted:
+        selection = select_files(cat, job_ids, wanted)
+    else:
+        await out.info(f"\nBuilding directory tree for JobId(s) {ids_text} ...  ")
+        tree = RestoreTree.build((f for j in job_ids for f in cat.files(j)),
+                                 mark_all=args.has("all"))  # fmt: skip
+        if args.has("all"):
+            await out.info(f"\n{tree.file_count:,} files inserted into the tree and marked "
+                           "for extraction.\n")  # fmt: skip
+        else:
+            await out.info(f"\n{tree.rows:,} files inserted into the tree.\n")
+        if not args.has("done") and not await dialog.select_in_tree(s, tree):
+            if not s.quit:
+                await out.text("Restore not done.\n")
+            return False
+        marked = sorted(tree.marked(), key=lambda f: (f.job_id, f.file_index))
+        selection = RestoreSelection(tuple(marked), tuple(sorted({f.job_id for f in marked})))
+    if not selection.files:
+        await out.warning("No files selected to be restored.\n")
+        return False
     devices = {st.name: (storage_devices(st) or [""])[0] for st in rt.storages()}
     try:
         bsr = build_bootstrap(cat, selection, device_of=devices)
     except Exception as exc:
-        await out.error(f"Unable to build the bootstrap: {exc}\n")
+        await out.error(f"Unable to construct a valid BootStrapRecord. Cannot continue. "
+                        f"({exc})\n")  # fmt: skip
         return False
     first = bsr.entries[0]
     store = rt.storage(first.storage or "") if first.storage else None
@@ -282,11 +354,17 @@ async def restore(s: ConsoleSession, args: Args) -> bool:
         )
     await out.text('\nVolumes marked with "*" are online.\n')
     await out.text("\n")
-    await out.text(f"\n{selection.count} files selected to be restored.\n\n")
-    if not (args.has("yes") or s.batch):
-        await out.text('Add "yes" to the command to run the restore (this emulator does not '
-                       "prompt).\n")  # fmt: skip
-        return True
+    n = selection.count
+    await out.info(f"\n{'1 file' if n == 1 else f'{n:,} files'} selected to be restored.\n\n")
+    if client is None:
+        # JobIds given without client=: the client of the (newest) backup, as Bareos asks.
+        if backup is not None and backup.client and rt.client(backup.client) is not None:
+            client = rt.client(backup.client)
+        elif await need_client() is None:
+            return False
+    restore_client = client
+    if args.value("restoreclient") is not None:
+        restore_client = rt.client(args.value("restoreclient") or "")
     # The job: the Restore Job resource (or a built-in "RestoreFiles" one).
     if job_res is not None:
         job = build_job(rt, job_res)
@@ -302,13 +380,36 @@ async def restore(s: ConsoleSession, args: Args) -> bool:
     if job.fileset_res is None and backup is not None and backup.fileset:
         job.fileset_res = rt.cfg.get("fileset", backup.fileset)
     job_where = job_res.get("Where") if job_res is not None else None
+    replace = replace or replace_code(job_res.get("Replace") if job_res is not None else None)
     job.params.update(
         bootstrap=bsr,
         files_expected=selection.count,
         where=where if where is not None else (job_where or ""),
-        replace=replace or replace_code(job_res.get("Replace") if job_res is not None else None),
+        replace=replace,
         jobids=job_ids,
     )
+    if not (args.has("yes") or s.batch):
+        cats = rt.cfg.all("catalog")
+        await out.text(
+            "Run Restore job\n"
+            f"JobName:         {job.name}\n"
+            f"Bootstrap:       {bsr_path or '*None*'}\n"
+            f"Where:           {job.params['where']}\n"
+            f"Replace:         {_REPLACE_WORDS.get(replace, replace)}\n"
+            f"FileSet:         {job.fileset_res.name if job.fileset_res else '*None*'}\n"
+            f"Backup Client:   {client.name}\n"
+            f"Restore Client:  {restore_client.name}\n"
+            "Format:          Native\n"
+            f"Storage:         {store.name}\n"
+            f"When:            {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
+            f"Catalog:         {cats[0].name if cats else 'MyCatalog'}\n"
+            f"Priority:        {job.job_res.get('Priority') if job.job_res else 10}\n"
+            "Plugin Options:  *None*\n"
+        )
+        if not await dialog.confirm_run(s):
+            if not s.quit:
+                await out.text("Job not run.\n")
+            return False
     await _using_catalog(s, always=True)
     job_id = rt.jobs.submit(job, kind_of("R"))
     await out.text(f"Job queued. JobId={job_id}\n")
@@ -316,7 +417,17 @@ async def restore(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
-def _write_bootstrap(s: ConsoleSession, text: str) -> str | None:
+_REPLACE_WORDS = {"a": "Always", "w": "IfNewer", "o": "IfOlder", "n": "Never"}
+
+
+def _job_id_list(text: str) -> list[int] | None:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        return None
+
+
+def _write_bootstrap(s: CommandSession, text: str) -> str | None:
     workdir = Path(s.rt.settings.working_directory)
     if not workdir.is_dir():
         return None
@@ -339,7 +450,7 @@ def _write_bootstrap(s: ConsoleSession, text: str) -> str | None:
     usage=WAIT_USAGE,
     api='{"Job": {"JobId", "JobStatusLong", ...}} with jobid=/job=, else {}',
 )
-async def wait(s: ConsoleSession, args: Args) -> bool:
+async def wait(s: CommandSession, args: Args) -> bool:
     rt = s.rt
     if len(args) == 1:
         await rt.jobs.wait_all()
@@ -371,13 +482,34 @@ async def wait(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
+# ---------------------------------------------------------------------- tables
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
+    def cell(value: Any) -> str:
+        return with_commas(value) if isinstance(value, int) else str(value)
+
+    widths = [max([len(c)] + [len(cell(r[c])) for r in rows]) for c in columns]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+\n"
+    head = "|" + "|".join(f" {c:<{w}} " for c, w in zip(columns, widths, strict=True)) + "|\n"
+    out = [rule, head, rule]
+    for r in rows:
+        cells = []
+        for c, w in zip(columns, widths, strict=True):
+            v = r[c]
+            cells.append(f" {cell(v):>{w}} " if isinstance(v, int) else f" {cell(v):<{w}} ")
+        out.append("|" + "|".join(cells) + "|\n")
+    out.append(rule)
+    return out
+
+
 # ---------------------------------------------------------------------- cancel
 
 
 @command(
     "cancel", help="cancel a running job", usage=CANCEL_USAGE, api='{"cancel": {"jobid", "job"}}'
 )
-async def cancel(s: ConsoleSession, args: Args) -> bool:
+async def cancel(s: CommandSession, args: Args) -> bool:
     rt = s.rt
     job: JobControl | None = None
     value = args.value("jobid")
@@ -387,26 +519,32 @@ async def cancel(s: ConsoleSession, args: Args) -> bool:
     if name is not None:
         job = next((j for j in rt.jobs.running.values() if j.job == name or j.name == name), None)
     if job is None:
-        # Bareos's texts (ua_select.cc select_jobs).
-        if name is not None:
-            await s.out.error(f'Job "{name}" is not running.\n')
+        # ua_select.cc: a JobId that does not run is an error, a name only a warning.
+        if value is not None and name is None:
+            await s.out.error(f"JobId {value} is not running. Use Job name to cancel inactive "
+                              "jobs.\n")  # fmt: skip
         else:
-            await s.out.error(f"JobId {value or ''} is not running.\n")
+            await s.out.warning(f"Warning Job {name or ''} is not running. Continuing anyway "
+                                "...\n")  # fmt: skip
         return True
     if not s.allowed("job", job.name):
-        await s.out.error("Job not found.\n")
+        await s.out.error("Unauthorized command from this console.\n")
         return False
     log.info("job.cancel_requested", jobid=job.job_id, console=s.name)
     job.canceled = True
     if job.start_time is not None:
-        stores = [st for st in (job.storage_res, job.read_storage_res) if st is not None]
-        for store in stores:
-            for line in await cancel_on_storage(rt, store, job.job):
-                await s.out.text(line if line.endswith("\n") else line + "\n")
+        # CancelJob of a running job: the File daemon's answer, then the Storage
+        # daemons' (each on a new connection), relayed as they come; nothing else.
+        replies: list[str] = []
         if job.client_res is not None:
-            for line in await cancel_on_client(rt, job.client_res, job.job):
-                await s.out.text(line if line.endswith("\n") else line + "\n")
-    rt.jobs.cancel(job.job_id)
-    await s.out.text(f"JobId {job.job_id}, Job {job.job} marked to be canceled.\n")
+            replies += await cancel_on_client(rt, job.client_res, job.job)
+        for store in (st for st in (job.storage_res, job.read_storage_res) if st is not None):
+            replies += await cancel_on_storage(rt, store, job.job)
+        for line in replies:
+            await s.out.text(line if line.endswith("\n") else line + "\n")
+        rt.jobs.cancel(job.job_id)
+    else:
+        rt.jobs.cancel(job.job_id)
+        await s.out.info(f"JobId {job.job_id}, Job {job.job} marked to be canceled.\n")
     s.out.set("cancel", {"jobid": job.job_id, "job": job.job})
     return True

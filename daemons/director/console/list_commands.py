@@ -19,7 +19,7 @@ from daemons.director.console.args import Args
 from daemons.director.console.registry import command
 
 if TYPE_CHECKING:
-    from daemons.director.console.session import ConsoleSession
+    from daemons.director.console.interfaces import CommandSession
 
 LIST_USAGE = (
     "jobs [jobid=<jobid>] [ujobid=<unique-job-name>] [job=<job-name>] [client=<client-name>] "
@@ -37,7 +37,7 @@ _API = (
 _NOT_COMMA = {"jobid"}
 
 
-def _ids(s: ConsoleSession) -> L.CatalogIds:
+def _ids(s: CommandSession) -> L.CatalogIds:
     cfg = s.rt.cfg
     return L.CatalogIds.numbered(
         (r.name for r in cfg.all("client")),
@@ -60,7 +60,7 @@ def _numeric(key: str, value: str) -> bool:
     return key not in _NOT_COMMA and value.isdigit()
 
 
-async def _print(s: ConsoleSession, rows: list[L.Row], *, long: bool) -> None:
+async def _print(s: CommandSession, rows: list[L.Row], *, long: bool) -> None:
     out = s.out
     if not rows:
         await out.text("No results to list.\n")
@@ -92,14 +92,14 @@ async def _print(s: ConsoleSession, rows: list[L.Row], *, long: bool) -> None:
     await out.text(rule)
 
 
-async def _rows(s: ConsoleSession, key: str, rows: list[L.Row], *, long: bool) -> bool:
+async def _rows(s: CommandSession, key: str, rows: list[L.Row], *, long: bool) -> bool:
     s.out.set(key, rows)
     if not s.out.json:
         await _print(s, rows, long=long)
     return True
 
 
-def _job_selection(s: ConsoleSession, args: Args) -> L.JobSelection | str:
+def _job_selection(s: CommandSession, args: Args) -> L.JobSelection | str:
     """The filters of ``list jobs``, or the error text."""
     statuses = tuple(x.strip() for x in (args.value("jobstatus") or "").split(",") if x.strip())
     levels = tuple(x.strip() for x in (args.value("joblevel", "level") or "").split(",")
@@ -137,7 +137,7 @@ def _job_selection(s: ConsoleSession, args: Args) -> L.JobSelection | str:
     )
 
 
-async def _list_jobs(s: ConsoleSession, args: Args, *, long: bool) -> bool:
+async def _list_jobs(s: CommandSession, args: Args, *, long: bool) -> bool:
     cat = s.rt.catalog
     sel = _job_selection(s, args)
     if isinstance(sel, str):
@@ -163,7 +163,7 @@ async def _list_jobs(s: ConsoleSession, args: Args, *, long: bool) -> bool:
     return await _rows(s, "jobs", rows, long=long)
 
 
-async def _list_volumes(s: ConsoleSession, args: Args, *, long: bool) -> bool:
+async def _list_volumes(s: CommandSession, args: Args, *, long: bool) -> bool:
     cat = s.rt.catalog
     ids = _ids(s)
     count = args.has("count")
@@ -207,7 +207,7 @@ async def _list_volumes(s: ConsoleSession, args: Args, *, long: bool) -> bool:
     return True
 
 
-async def _list(s: ConsoleSession, args: Args, *, long: bool) -> bool:
+async def _list(s: CommandSession, args: Args, *, long: bool) -> bool:
     rt = s.rt
     out = s.out
     if len(args) < 2:
@@ -297,10 +297,10 @@ async def _list(s: ConsoleSession, args: Args, *, long: bool) -> bool:
 
 
 @command("list", help="List objects from catalog", usage=LIST_USAGE, api=_API)
-async def list_cmd(s: ConsoleSession, args: Args) -> bool:
+async def list_cmd(s: CommandSession, args: Args) -> bool:
     return await _list(s, args, long=False)
 
 
 @command("llist", help="Full or long list like list command", usage=LIST_USAGE, api=_API)
-async def llist_cmd(s: ConsoleSession, args: Args) -> bool:
+async def llist_cmd(s: CommandSession, args: Args) -> bool:
     return await _list(s, args, long=True)

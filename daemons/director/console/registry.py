@@ -31,8 +31,9 @@ import attrs
 
 if TYPE_CHECKING:
     from daemons.director.console.args import Args
+    from daemons.director.console.interfaces import CommandSession
 
-Handler = Callable[[Any, "Args"], Awaitable[bool]]
+Handler = Callable[["CommandSession", "Args"], Awaitable[bool]]
 F = Any  # the decorated handler, returned unchanged
 
 # The real Director's command keys in its table order (dird/ua_cmds.cc), emulated or not.
@@ -125,6 +126,10 @@ class CommandTable:
         return None
 
 
+# Commands of the emulator that Bareos does not have: after Bareos's keys, so that no
+# abbreviation of a Bareos command selects one of them.
+EMULATOR_KEYS: tuple[str, ...] = ("fault",)
+
 # The Director's one table; command modules register into it with ``@command(...)``.
-TABLE = CommandTable(BAREOS_KEYS)
+TABLE = CommandTable(BAREOS_KEYS + EMULATOR_KEYS)
 command = TABLE.command

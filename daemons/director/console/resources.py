@@ -18,7 +18,7 @@ from daemons.director.console.args import Args
 from daemons.director.console.registry import command
 
 if TYPE_CHECKING:
-    from daemons.director.console.session import ConsoleSession
+    from daemons.director.console.interfaces import CommandSession
 
 # show keywords (prefix-matched) -> resource type, JSON group name; Bareos's order.
 SHOW_TYPES: tuple[tuple[str, str], ...] = (
@@ -59,7 +59,7 @@ def _render_text(res: Any) -> str:
     return show_resource(res)
 
 
-def _visible(s: ConsoleSession, rtype: str, res: Any) -> bool:
+def _visible(s: CommandSession, rtype: str, res: Any) -> bool:
     kind = _ACL_KIND.get(rtype)
     return kind is None or s.allowed(kind, res.name)
 
@@ -90,14 +90,14 @@ def resource_json(text: str) -> dict[str, Any]:
     return obj
 
 
-def client_mode(s: ConsoleSession, rtype: str, name: str) -> HandshakeMode | None:
+def client_mode(s: CommandSession, rtype: str, name: str) -> HandshakeMode | None:
     if rtype != "client":
         return None
     mode = s.rt.modes.get(name)
     return None if mode is HandshakeMode.UNDEFINED else mode
 
 
-async def _dump(s: ConsoleSession, group: str, rtype: str, res: Any, hide: bool) -> None:
+async def _dump(s: CommandSession, group: str, rtype: str, res: Any, hide: bool) -> None:
     text = _render_text(res)
     if hide:
         text = _PASSWORD_LINE.sub(lambda m: f'{m.group(1)}"{HIDDEN_PASSWORD}"', text)
@@ -125,7 +125,7 @@ async def _dump(s: ConsoleSession, group: str, rtype: str, res: Any, hide: bool)
     usage="clients | client=<name> | storages | storage=<name> | consoles | directors | all",
     api='{<group>: {<name>: {<directive>: <value>, ..., "handshake_mode"?}}, ...}',
 )
-async def show(s: ConsoleSession, args: Args) -> bool:
+async def show(s: CommandSession, args: Args) -> bool:
     hide = not s.command_allowed("configure")
     rt = s.rt
     if len(args) == 1 or args.has("all"):
@@ -158,7 +158,7 @@ async def show(s: ConsoleSession, args: Args) -> bool:
     return True
 
 
-async def _dot_list(s: ConsoleSession, args: Args, rtype: str, group: str) -> bool:
+async def _dot_list(s: CommandSession, args: Args, rtype: str, group: str) -> bool:
     want_enabled = args.has("enabled")
     want_disabled = args.has("disabled")
     items: list[dict[str, Any]] = []
@@ -184,7 +184,7 @@ async def _dot_list(s: ConsoleSession, args: Args, rtype: str, group: str) -> bo
     usage="[enabled | disabled]",
     api='{"clients": [{"name", "enabled", "handshake_mode"?}, ...]}',
 )
-async def dot_clients(s: ConsoleSession, args: Args) -> bool:
+async def dot_clients(s: CommandSession, args: Args) -> bool:
     return await _dot_list(s, args, "client", "clients")
 
 
@@ -194,12 +194,12 @@ async def dot_clients(s: ConsoleSession, args: Args) -> bool:
     usage="[enabled | disabled]",
     api='{"storages": [{"name", "enabled"}, ...]}',
 )
-async def dot_storages(s: ConsoleSession, args: Args) -> bool:
+async def dot_storages(s: CommandSession, args: Args) -> bool:
     return await _dot_list(s, args, "storage", "storages")
 
 
 @command(".consoles", help="list the Console names", usage="", api='{"consoles": [{"name"}, ...]}')
-async def dot_consoles(s: ConsoleSession, args: Args) -> bool:
+async def dot_consoles(s: CommandSession, args: Args) -> bool:
     names = [c.name for c in s.rt.cfg.all("console")]
     for name in names:
         await s.out.text(f"{name}\n")

@@ -27,7 +27,8 @@ from daemons.director.console.commands import ALWAYS_ALLOWED, lookup
 from daemons.director.console.output import ConsoleOutput
 
 if TYPE_CHECKING:
-    from daemons.director.runtime import ConsoleLease, DirectorRuntime
+    from daemons.director.console.interfaces import ConsoleDirector
+    from daemons.director.interfaces import ConsoleLease
 
 log = structlog.get_logger("bareosnet.director.console")
 
@@ -35,7 +36,7 @@ log = structlog.get_logger("bareosnet.director.console")
 class ConsoleSession:
     def __init__(
         self,
-        rt: DirectorRuntime,
+        rt: ConsoleDirector,
         stream: BareosStream,
         info: ConnectionInfo,
         *,
@@ -125,6 +126,41 @@ class ConsoleSession:
             if not self.out.api:
                 await self.stream.send_signal(Signal.EOD)
         return ok
+
+    async def send_signal(self, signal: Signal) -> None:
+        await self.stream.send_signal(signal)
+
+    async def ask(self, prompt: str, *, subprompt: bool = False) -> str | None:
+        """Bareos ``GetCmd``: send the prompt, wait for the console's answer.
+
+        Text mode (or a sub-prompt): the prompt then ``BNET_SUB_PROMPT``; API mode
+        main prompts: ``BNET_TEXT_INPUT`` then the prompt.  Signals from the
+        console are ignored; ``None`` for a lone ``.`` (cancel), a terminate, a
+        lost connection or the idle timeout.  ``.messages`` is answered on the
+        way, as Bareos does, and still returned.
+        """
+        if self.batch:
+            return None  # GetCmd: nobody to ask in batch mode
+        if not subprompt and self.out.api:
+            await self.stream.send_signal(Signal.TEXT_INPUT)
+        await self.stream.send(prompt)
+        if not self.out.api or subprompt:
+            await self.stream.send_signal(Signal.SUB_PROMPT)
+        while True:
+            try:
+                frame = await self.stream.receive_frame(timeout=self.rt.console_idle_timeout)
+            except (BareosError, trio.TooSlowError):
+                self.quit = True  # gone or silent for the idle timeout: end the session
+                return None
+            if isinstance(frame, SignalFrame):
+                if frame.signal is Signal.TERMINATE:
+                    self.quit = True
+                    return None
+                continue
+            answer = frame.payload.split(b"\x00", 1)[0].decode("utf-8", "replace").rstrip()
+            if answer == ".messages":
+                await self.show_messages()
+            return None if answer == "." else answer
 
     async def _after_command(self) -> None:
         """Queued messages: shown (autodisplay on) or announced once."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -14,12 +15,14 @@ from daemons.common import texts
 from daemons.common.commands import TERMINATED_HEADER, job_type_text, level_text, terminated_row
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
+from daemons.director.jobs.scheduler import scheduled_jobs
+from daemons.director.jobs.setup import job_type_of
 from daemons.director.probing.clients import ClientConnectError
 from daemons.director.probing.storages import StorageConnectError, connect_to_storage_daemon
 
 if TYPE_CHECKING:
     from bareosnet.net.stream import BareosStream
-    from daemons.director.console.session import ConsoleSession
+    from daemons.director.console.interfaces import CommandSession
 
 log = structlog.get_logger("bareosnet.director.console")
 
@@ -33,7 +36,7 @@ RELAY_TIMEOUT = 60.0
     usage="director | client=<client-name> | storage=<storage-name> | all",
     api='{"header"?, "scheduled"?, "running"?, "terminated"?, "client-connection"?} (see .status)',
 )
-async def status(s: ConsoleSession, args: Args) -> bool:
+async def status(s: CommandSession, args: Args) -> bool:
     if len(args) == 1:
         # Bareos would prompt for the daemon type; the emulator shows the Director.
         await director_status(s)
@@ -68,7 +71,7 @@ async def status(s: ConsoleSession, args: Args) -> bool:
     "| client=<client-name> [status] | storage=<storage-name> [status]",
     api='dir header: {"header": {...}}; dir running: {"running": [...]}; dir terminated: {"terminated": [...]}',
 )
-async def dot_status(s: ConsoleSession, args: Args) -> bool:
+async def dot_status(s: CommandSession, args: Args) -> bool:
     if len(args) < 2:
         await s.out.text("1900 Bad .status command, missing arguments.\n")
         return False
@@ -107,7 +110,7 @@ async def dot_status(s: ConsoleSession, args: Args) -> bool:
 # -- the Director itself
 
 
-async def director_status(s: ConsoleSession) -> None:
+async def director_status(s: CommandSession) -> None:
     await _dir_header(s)
     await _dir_scheduled(s)
     await _dir_running(s)
@@ -116,7 +119,7 @@ async def director_status(s: ConsoleSession) -> None:
     await s.out.text("====\n")
 
 
-async def _dir_header(s: ConsoleSession) -> None:
+async def _dir_header(s: CommandSession) -> None:
     rt = s.rt
     p = rt.persona
     started = texts.bareos_time(rt.started_at)
@@ -144,16 +147,62 @@ async def _dir_header(s: ConsoleSession) -> None:
     )
 
 
-async def _dir_scheduled(s: ConsoleSession) -> None:
+SCHEDULED_HEADER = (
+    "\nScheduled Jobs:\n"
+    "Level          Type     Pri  Scheduled          Name               Volume\n" + "=" * 83 + "\n"
+)
+
+
+def _next_volume(s: CommandSession, pool: str | None) -> str:
+    """``FindNextVolumeForAppend`` without creating one: an appendable volume, else *unknown*."""
+    if pool:
+        for m in s.rt.catalog.all_media(pool):
+            if m.vol_status in ("Append", "Recycle", "Purged"):
+                return m.volume
+    return "*unknown*"
+
+
+async def _dir_scheduled(s: CommandSession) -> None:
+    """``ListScheduledJobs``: the next run of every Run line within a day (ua_status.cc)."""
+    rows = []
+    for when, sr in scheduled_jobs(s.rt, time.time(), 1):
+        if not s.allowed("job", sr.job_res.name):
+            continue
+        jtype = job_type_of(sr.job_res)
+        pool = sr.pool or (str(sr.job_res.get("Pool")) if sr.job_res.get("Pool") else None)
+        rows.append({
+            "name": sr.job_res.name, "type": job_type_text(jtype),
+            "level": sr.level if jtype == "B" else " ",
+            "priority": sr.priority, "scheduled": texts.bareos_time(when),
+            "volume": _next_volume(s, pool) if jtype == "B" else "*unknown*",
+            "pool": pool, "storage": sr.storage or _storage_name(sr.job_res),
+        })  # fmt: skip
     if s.out.json:
-        s.out.set("scheduled", [])
+        s.out.set("scheduled", [{k: v for k, v in r.items() if v is not None} for r in rows])
         return
+    if rows and not s.out.api:
+        await s.out.text(SCHEDULED_HEADER)
+    for r in rows:
+        sep = "\t" if s.out.api else " "
+        await s.out.text(
+            f"{r['level']:<14}{sep}{r['type']:<8}{sep}{r['priority']:3d}{sep}"
+            f"{'' if s.out.api else ' '}{r['scheduled']:<18}{sep}{r['name']:<18}{sep}"
+            f"{r['volume']}\n"
+        )
     if not s.out.api:
-        await s.out.text("No Scheduled Jobs.\n")
+        if not rows:
+            await s.out.text("No Scheduled Jobs.\n")
         await s.out.text("====\n")
 
 
-async def _dir_running(s: ConsoleSession) -> None:
+def _storage_name(job_res: Any) -> str | None:
+    value = job_res.get("Storage")
+    if isinstance(value, (list, tuple)):
+        return str(value[0]) if value else None
+    return str(value) if value else None
+
+
+async def _dir_running(s: CommandSession) -> None:
     jobs = [j for j in s.rt.jobs.running.values() if s.allowed("job", j.name)]
     if s.out.json:
         s.out.set("running", [
@@ -204,7 +253,7 @@ def _run_status(job: Any) -> str:
     }.get(job.status, "is running")
 
 
-async def _dir_terminated(s: ConsoleSession) -> None:
+async def _dir_terminated(s: CommandSession) -> None:
     done = [r for r in s.rt.jobs.recent if s.allowed("job", r.short_name)]
     if s.out.json:
         s.out.set("terminated", [
@@ -236,7 +285,7 @@ def _term_word(status: str) -> str:
             "W": "OK -- with warnings"}.get(status, "Other")  # fmt: skip
 
 
-async def _dir_client_connections(s: ConsoleSession) -> None:
+async def _dir_client_connections(s: CommandSession) -> None:
     waiting = s.rt.pool.waiting()
     if s.out.json:
         s.out.set("client-connection", [
@@ -258,7 +307,7 @@ async def _dir_client_connections(s: ConsoleSession) -> None:
         await s.out.text("\n")
 
 
-async def all_status(s: ConsoleSession) -> None:
+async def all_status(s: CommandSession) -> None:
     await director_status(s)
     seen: set[tuple[str, int]] = set()
     for store in s.rt.storages():
@@ -275,7 +324,7 @@ async def all_status(s: ConsoleSession) -> None:
 # -- selecting resources
 
 
-async def select_client(s: ConsoleSession, args: Args) -> Any | None:
+async def select_client(s: CommandSession, args: Args) -> Any | None:
     for key, value in args.words[1:]:
         if key.lower() in ("client", "fd") and value is not None:
             client = s.rt.client(value)
@@ -291,7 +340,7 @@ async def select_client(s: ConsoleSession, args: Args) -> Any | None:
     return None
 
 
-async def select_storage(s: ConsoleSession, args: Args) -> Any | None:
+async def select_storage(s: CommandSession, args: Args) -> Any | None:
     name: str | None = None
     for key, value in args.words[1:]:
         if key.lower() in ("storage", "sd") and value is not None:
@@ -317,7 +366,7 @@ async def select_storage(s: ConsoleSession, args: Args) -> Any | None:
 # -- relayed status
 
 
-async def _relay(s: ConsoleSession, stream: BareosStream, peer: str) -> None:
+async def _relay(s: CommandSession, stream: BareosStream, peer: str) -> None:
     """Copy every packet to the console until the daemon sends a signal, then terminate."""
     try:
         while True:
@@ -332,7 +381,7 @@ async def _relay(s: ConsoleSession, stream: BareosStream, peer: str) -> None:
         await stream.aclose(terminate=True)
 
 
-async def client_status(s: ConsoleSession, client: Any, dot_cmd: str | None) -> None:
+async def client_status(s: CommandSession, client: Any, dot_cmd: str | None) -> None:
     rt = s.rt
     name = client.name
     if not client.get("Enabled"):
@@ -360,7 +409,7 @@ async def client_status(s: ConsoleSession, client: Any, dot_cmd: str | None) -> 
     await _relay(s, stream, f"client {name}")
 
 
-async def storage_status(s: ConsoleSession, store: Any, dot_cmd: str | None) -> None:
+async def storage_status(s: CommandSession, store: Any, dot_cmd: str | None) -> None:
     rt = s.rt
     name = store.name
     if not s.out.api:

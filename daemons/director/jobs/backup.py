@@ -16,13 +16,23 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import structlog
 
 from bareosnet.proto.jobcmds import FdJobCommand, JobLevel, JobType, SdJobCommand, StorageCommand
+from daemons.director.jobs.accurate import (
+    accurate_job_ids,
+    accurate_list,
+    checksum_needed,
+    encode_entry,
+)
 from daemons.director.jobs.common import (
     active_storage_ssl,
     data_address,
     fileset_md5,
+    fileset_of,
     fileset_packets,
     jobid_ssl,
     open_client,
@@ -37,6 +47,26 @@ from daemons.director.jobs.report import backup_report
 log = structlog.get_logger("bareosnet.director.backup")
 
 LEVEL_NAMES = {"F": "Full", "I": "Incremental", "D": "Differential", "B": "Base"}
+
+
+async def send_accurate_files(job: JobControl, fd: Any, fileset_res: Any) -> None:
+    """``SendAccurateCurrentFiles``: the files of the jobs this one builds on (see accurate.py)."""
+    cat = job.rt.catalog
+    job_ids = accurate_job_ids(cat, client=job.client_name or "", fileset=job.fileset_name,
+                               level=job.level, job_id=job.job_id)  # fmt: skip
+    if not job_ids:
+        raise JobFailed("Cannot find previous jobids.\n")
+    listing = accurate_list(cat, job_ids)
+    flags = [o.flags for block in fileset_of(fileset_res).includes for o in block.options]
+    with_digest = checksum_needed(flags, level=job.level)
+    started = time.monotonic()
+    job.message(f"Sending Accurate information (estimated {listing.estimated} files).\n")
+    await fd.accurate(listing.estimated,
+                      (encode_entry(e, with_digest=with_digest) for e in listing.entries))  # fmt: skip
+    took = int(time.monotonic() - started)
+    job.message(f"Sent Accurate information for {len(listing.entries)} files (skipping "
+                f"{listing.discarded} deleted files) in "
+                f"{took // 3600:02d}:{took % 3600 // 60:02d}:{took % 60:02d}.\n")  # fmt: skip
 
 
 def prepare_level(job: JobControl) -> None:
@@ -69,10 +99,8 @@ async def run_backup(job: JobControl) -> None:
     prepare_level(job)
     md5 = fileset_md5(fileset)
     job.params["fileset_time"] = rt.catalog.fileset_time(fileset.name, md5)
-    if job_res is not None and job_res.get("Accurate"):
-        # Accurate mode needs the "accurate files=" list of the previous backups: not emulated.
-        job.warning("Accurate mode is not emulated by this Director; the job runs without it.\n")
-    job.params["accurate"] = False
+    if "accurate" not in job.params:  # a Run line or the console may have set it
+        job.params["accurate"] = bool(job_res is not None and job_res.get("Accurate"))
     job.message(f"Start Backup JobId {job.job_id}, Job={job.job}\n")
 
     sd = await open_storage(job, store, write_pool=pool)
@@ -112,7 +140,7 @@ async def run_backup(job: JobControl) -> None:
         job.level,
         since=int(job.since_time) if job.since_time is not None else None,
         prev_job=job.prev_job,
-        accurate=False,
+        accurate=bool(job.params["accurate"]),
     )
     await fd.fileset(fileset_packets(fileset), vss=use_vss(fileset))
     await fd.secure_erase()
@@ -121,6 +149,8 @@ async def run_backup(job: JobControl) -> None:
         limit = int(client.get("MaximumBandwidthPerJob") or 0)
     if limit > 0:
         await fd.set_bandwidth(limit)
+    if job.params["accurate"] and job.level in "ID":
+        await send_accurate_files(job, fd, fileset)
     await sd.reserve(pool_res=pool, append=True)
 
     if client.get("Passive"):

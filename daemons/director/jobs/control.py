@@ -29,7 +29,7 @@ from daemons.director.jobs.messages import MessageRouter, message_time
 
 if TYPE_CHECKING:
     from bareosnet.net.stream import BareosStream
-    from daemons.director.runtime import DirectorRuntime
+    from daemons.director.interfaces import Director
 
 log = structlog.get_logger("bareosnet.director.jobs")
 
@@ -76,7 +76,7 @@ class ConnectionNote:
 class JobControl:
     """The Director's record of one job while it runs (and after, for the report)."""
 
-    rt: DirectorRuntime
+    rt: Director
     name: str  # Job resource name
     job_type: str  # "B" backup, "R" restore, "c" copy control job
     level: str  # "F", "I", "D", " "

@@ -44,6 +44,7 @@ from daemons.director.jobs.control import JS_RUNNING, JobControl, JobFailed, Job
 from daemons.director.jobs.data_phase import DataPhase, take_sd_results
 from daemons.director.jobs.report import copy_report
 from daemons.director.jobs.sd_session import storage_devices
+from daemons.director.jobs.setup import build_job
 
 log = structlog.get_logger("bareosnet.director.copy")
 
@@ -114,8 +115,6 @@ async def run_copy(job: JobControl) -> None:
         if len(ids) > 1:
             job.message(f"The following {len(ids)} JobIds were chosen to be copied: "
                         f"{','.join(map(str, ids))}\n")  # fmt: skip
-            from daemons.director.jobs.setup import build_job
-
             for prior_id in ids:
                 child = build_job(rt, job.job_res)
                 child.pool_res = read_pool

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -22,6 +22,7 @@ from bareosnet.errors import BareosError, ProtocolError
 from bareosnet.proto.framing import Packet, SignalFrame
 from bareosnet.proto.jobcmds import (
     DIRECTOR_FROM_FD,
+    AccurateCommand,
     AuthorizationOk,
     BackupCommand,
     BackupOk,
@@ -185,6 +186,13 @@ class FdSession:
             await self.send(packet)
         await self._signal(Signal.EOD)
         await self._reply((IncludeOk,), "Include", "2000 OK include")
+
+    async def accurate(self, estimated: int, entries: Iterable[bytes]) -> None:
+        """``accurate files=<n>``, one packet per file, EOD; the FD answers nothing."""
+        await self.send(AccurateCommand(files=estimated).encode())
+        for entry in entries:
+            await self.send(entry)
+        await self._signal(Signal.EOD)
 
     async def secure_erase(self) -> None:
         await self.send(GetSecureEraseCmd().encode())

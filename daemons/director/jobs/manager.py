@@ -30,7 +30,7 @@ from daemons.director.jobs.control import (
 from daemons.director.jobs.messages import MessageRouter
 
 if TYPE_CHECKING:
-    from daemons.director.runtime import DirectorRuntime
+    from daemons.director.interfaces import Director
 
 log = structlog.get_logger("bareosnet.director.jobs")
 
@@ -38,7 +38,7 @@ log = structlog.get_logger("bareosnet.director.jobs")
 class JobManager:
     """The Director's jobs: running ones, the last terminated ones, the queue limit."""
 
-    def __init__(self, rt: DirectorRuntime) -> None:
+    def __init__(self, rt: Director) -> None:
         self.rt = rt
         self.running: dict[int, JobControl] = {}
         self.recent = RecentJobs(limit=10)

@@ -24,7 +24,7 @@ import structlog
 from bareosnet.proto.jobcmds import MessageType, redact
 
 if TYPE_CHECKING:
-    from daemons.director.runtime import DirectorRuntime
+    from daemons.director.interfaces import Director
 
 log = structlog.get_logger("bareosnet.director.jobs")
 
@@ -81,7 +81,7 @@ def message_time(ts: float | None = None) -> str:
 class MessageRouter:
     """Where one job's messages go, read from its Messages resource."""
 
-    def __init__(self, rt: DirectorRuntime, messages_res: Any | None) -> None:
+    def __init__(self, rt: Director, messages_res: Any | None) -> None:
         self.rt = rt
         self.console: frozenset[int] = ALL_TYPES
         self.catalog: frozenset[int] = frozenset()

@@ -39,14 +39,22 @@ def iso_time(ts: float | None) -> str:
 
 
 def elapsed_text(seconds: int) -> str:
-    """Bareos ``edit_utime``: ``1 sec``, ``3 secs``, ``1 min 5 secs``."""
-    parts: list[str] = []
-    for unit, size in (("day", 86400), ("hour", 3600), ("min", 60)):
+    """Bareos ``edit_utime``: ``1 sec``, ``3 secs``, ``1 min 5 secs``, ``2 mins `` ...
+
+    Years (365 days) and months (30 days) as Bareos counts them; a whole number
+    of minutes keeps the unit's trailing space, and nothing at all is ``0 secs``.
+    """
+    out = ""
+    for unit, size in (("year", 31536000), ("month", 2592000), ("day", 86400),
+                       ("hour", 3600), ("min", 60)):  # fmt: skip
         n, seconds = divmod(seconds, size)
-        if n:
-            parts.append(f"{n} {unit}{'s' if n > 1 else ''}")
-    parts.append(f"{seconds} sec{'' if seconds == 1 else 's'}")
-    return " ".join(parts)
+        if n > 0:
+            out += f"{n} {unit}{'s' if n > 1 else ''} "
+    if seconds == 0 and not out:
+        return "0 secs"
+    if seconds:
+        out += f"{seconds} sec{'s' if seconds > 1 else ''}"
+    return out
 
 
 def size_text(value: int) -> str:
@@ -54,9 +62,17 @@ def size_text(value: int) -> str:
     return f"{with_commas(value)} ({with_suffix(value)}B)"
 
 
+def run_time(job: JobControl) -> int:
+    """``EndTime - StartTime`` of the catalog record: whole seconds, as printed."""
+    end = job.end_time if job.end_time is not None else time.time()
+    start = job.start_time if job.start_time is not None else end
+    return max(int(end) - int(start), 0)
+
+
 def rate(job: JobControl, nbytes: int) -> float:
-    elapsed = int((job.end_time or time.time()) - (job.start_time or time.time()))
-    return nbytes / 1000.0 / (elapsed if elapsed > 0 else 1)
+    """KB/s over :func:`run_time`; 0 when no whole second passed (Bareos: RunTime <= 0)."""
+    elapsed = run_time(job)
+    return nbytes / 1000.0 / elapsed if elapsed > 0 else 0.0
 
 
 def _line(label: str, value: object) -> str:
@@ -150,7 +166,7 @@ def backup_report(job: JobControl) -> list[str]:
     fs_time = job.params.get("fileset_time")
     volumes = "|".join(job.volumes)
     last_vol = job.rt.catalog.media(job.volumes[-1]) if job.volumes else None
-    elapsed = int((job.end_time or 0) - (job.start_time or 0))
+    elapsed = run_time(job)
     lines = _header(job) + [
         _line("Backup Level", level),
         _line("Client", f'"{job.client_name}"{uname}'),
@@ -161,7 +177,7 @@ def backup_report(job: JobControl) -> list[str]:
         _line("Scheduled time", long_time(job.sched_time)),
         _line("Start time", long_time(job.start_time)),
         _line("End time", long_time(job.end_time)),
-        _line("Elapsed time", elapsed_text(max(elapsed, 0))),
+        _line("Elapsed time", elapsed_text(elapsed)),
         _line("Priority", job.job_res.get("Priority") if job.job_res else 10),
         _line("Allow Mixed Priority", "no"),
         _line("FD Files Written", with_commas(job.fd_files)),
@@ -195,12 +211,12 @@ def restore_report(job: JobControl) -> list[str]:
     if job.status == JS_TERMINATED and expected != job.fd_files:
         term = "Restore OK -- warning file count mismatch"
     uname = f" {job.client_uname}" if job.client_uname else ""
-    elapsed = int((job.end_time or 0) - (job.start_time or 0))
+    elapsed = run_time(job)
     lines = _header(job) + [
         _line("Restore Client", f'"{job.client_name}"{uname}'),
         _line("Start time", long_time(job.start_time)),
         _line("End time", long_time(job.end_time)),
-        _line("Elapsed time", elapsed_text(max(elapsed, 0))),
+        _line("Elapsed time", elapsed_text(elapsed)),
         _line("Files Expected", with_commas(expected)),
         _line("Files Restored", with_commas(job.fd_files)),
         _line("Bytes Restored", with_commas(job.fd_bytes)),
@@ -217,7 +233,7 @@ def restore_report(job: JobControl) -> list[str]:
 def copy_report(job: JobControl) -> list[str]:
     settle_status(job, needs_fd=False)
     p = job.params
-    elapsed = int((job.end_time or 0) - (job.start_time or 0))
+    elapsed = run_time(job)
     if not p.get("prior_job_id"):
         lines = _header(job)[:2] + [
             _line("Current JobId", job.job_id),
@@ -225,7 +241,7 @@ def copy_report(job: JobControl) -> list[str]:
             _catalog_line(job),
             _line("Start time", long_time(job.start_time)),
             _line("End time", long_time(job.end_time)),
-            _line("Elapsed time", elapsed_text(max(elapsed, 0))),
+            _line("Elapsed time", elapsed_text(elapsed)),
             _line("Priority", job.job_res.get("Priority") if job.job_res else 10),
         ]
         word = "Copy"
@@ -251,7 +267,7 @@ def copy_report(job: JobControl) -> list[str]:
         _catalog_line(job),
         _line("Start time", long_time(job.start_time)),
         _line("End time", long_time(job.end_time)),
-        _line("Elapsed time", elapsed_text(max(elapsed, 0))),
+        _line("Elapsed time", elapsed_text(elapsed)),
         _line("Priority", job.job_res.get("Priority") if job.job_res else 10),
         _line("SD Files Written", with_commas(job.sd_files)),
         _line("SD Bytes Written", size_text(job.sd_bytes)),

@@ -60,6 +60,9 @@ async def run_restore(job: JobControl) -> None:
     bsr: Bootstrap | None = job.params.get("bootstrap")
     if client is None or store is None or pool is None or bsr is None:
         raise JobFailed("A restore job needs a Client, a Storage, a Pool and a bootstrap.\n")
+    # DoNativeRestore: the catalog record says Full ("F") although the job
+    # itself (and the SD's job command) has no level.
+    job.rt.catalog.update_job(job.job_id, level="F")
     job.message(f"Start Restore Job {job.job}\n")
     fileset = job.fileset_res
 

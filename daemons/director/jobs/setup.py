@@ -13,14 +13,17 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from daemons.director.jobs.common import storage_of
-from daemons.director.jobs.control import JobControl, JobKind
+from daemons.director.jobs.control import JobControl
 
 if TYPE_CHECKING:
-    from daemons.director.runtime import DirectorRuntime
+    from daemons.director.interfaces import Director
 
 JOB_TYPES = {"backup": "B", "restore": "R", "copy": "c", "migrate": "g", "verify": "V",
              "admin": "D", "consolidate": "O", "archive": "A"}  # fmt: skip
 LEVELS = {"full": "F", "incremental": "I", "differential": "D", "base": "B"}
+# Verify levels (Bareos joblevels for JT_VERIFY).
+VERIFY_LEVELS = {"initcatalog": "V", "catalog": "C", "volumetocatalog": "O",
+                 "disktocatalog": "d", "data": "A"}  # fmt: skip
 
 
 class SetupError(ValueError):
@@ -48,7 +51,7 @@ def level_code(word: str) -> str:
     return code
 
 
-def _resource(rt: DirectorRuntime, rtype: str, name: str | None, what: str) -> Any | None:
+def _resource(rt: Director, rtype: str, name: str | None, what: str) -> Any | None:
     if name is None:
         return None
     res = rt.cfg.get(rtype, name)
@@ -57,7 +60,7 @@ def _resource(rt: DirectorRuntime, rtype: str, name: str | None, what: str) -> A
     return res
 
 
-def build_job(rt: DirectorRuntime, job_res: Any, ov: Overrides = Overrides()) -> JobControl:
+def build_job(rt: Director, job_res: Any, ov: Overrides = Overrides()) -> JobControl:
     """A JobControl for ``job_res`` with the console's overrides applied."""
     jtype = job_type_of(job_res)
     sources: dict[str, str] = {}
@@ -83,7 +86,12 @@ def build_job(rt: DirectorRuntime, job_res: Any, ov: Overrides = Overrides()) ->
         store = storage_of(rt, pool.get("Storage"))
         sources["storage"] = "Pool resource"
     level = ov.level or str(job_res.get("Level") or "")
-    level_c = level_code(level) if level and jtype == "B" else ("F" if jtype == "B" else " ")
+    if jtype == "V":
+        level_c = VERIFY_LEVELS.get(level.lower(), "") if level else "C"
+        if not level_c:
+            raise SetupError(f'Level "{level}" not valid.')
+    else:
+        level_c = level_code(level) if level and jtype == "B" else ("F" if jtype == "B" else " ")
     messages = (
         rt.cfg.get("messages", str(job_res.get("Messages"))) if job_res.get("Messages") else None
     )
@@ -100,19 +108,3 @@ def build_job(rt: DirectorRuntime, job_res: Any, ov: Overrides = Overrides()) ->
         messages_res=messages,
         sources=sources,
     )
-
-
-def kind_of(job_type: str) -> JobKind:
-    if job_type == "B":
-        from daemons.director.jobs.backup import BACKUP
-
-        return BACKUP
-    if job_type == "R":
-        from daemons.director.jobs.restore import RESTORE
-
-        return RESTORE
-    if job_type == "c":
-        from daemons.director.jobs.copy import COPY
-
-        return COPY
-    raise SetupError("this job type is not emulated (Backup, Restore and Copy jobs are)")

@@ -20,8 +20,7 @@ it when done (a pooled connection is then handed back and closed).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 
@@ -30,15 +29,12 @@ from bareosnet.net.handshake import ConnectionInfo
 from bareosnet.net.stream import BareosStream
 from bareosnet.proto.policy import HandshakeMode
 from daemons.common.auth import authenticate
+from daemons.director.interfaces import Director, MessageSink
 from daemons.director.probing.client_pool import LeasedStream
+from daemons.director.probing.handshake_modes import client_fingerprint
 from daemons.director.probing.outbound import tcp_connect
 
-if TYPE_CHECKING:
-    from daemons.director.runtime import DirectorRuntime
-
 log = structlog.get_logger("bareosnet.director.clients")
-
-MessageSink = Callable[[str], Awaitable[None]]
 
 PROBING_MESSAGE = "Probing client protocol... (result will be saved until config reload)"
 # Bareos's timings: (retry interval, max retry time) of ConnectToFileDaemon callers.
@@ -66,9 +62,9 @@ def _mode_text(mode: HandshakeMode) -> str:
 
 
 class FileDaemonConnector:
-    """Connects to File daemons on behalf of one :class:`DirectorRuntime`."""
+    """Connects to File daemons on behalf of one :class:`Director`."""
 
-    def __init__(self, runtime: DirectorRuntime) -> None:
+    def __init__(self, runtime: Director) -> None:
         self.runtime = runtime
 
     def retry_policy(self, purpose: str) -> tuple[float, float]:
@@ -212,13 +208,11 @@ class FileDaemonConnector:
 
 
 def _fingerprint(client_res: Any) -> Any:
-    from daemons.director.runtime import client_fingerprint
-
     return client_fingerprint(client_res)
 
 
 async def connect_to_file_daemon(
-    runtime: DirectorRuntime,
+    runtime: Director,
     client_res: Any,
     *,
     purpose: str = "status",

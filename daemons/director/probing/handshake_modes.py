@@ -54,6 +54,16 @@ class ClientFingerprint:
         }
 
 
+def client_fingerprint(client: Any) -> ClientFingerprint:
+    tls = client.tls
+    return ClientFingerprint(
+        address=str(client.get("Address")),
+        port=int(client.get("Port")),
+        tls_enable=bool(tls.enable),
+        tls_require=bool(tls.require),
+    )
+
+
 class HandshakeModeStore:
     """Mode per Client name; ``path`` None = memory only (exact Bareos behaviour)."""
 

@@ -13,7 +13,7 @@ from daemons.common.auth import authenticate
 from daemons.director.probing.outbound import tcp_connect
 
 if TYPE_CHECKING:
-    from daemons.director.runtime import DirectorRuntime
+    from daemons.director.interfaces import Director
 
 log = structlog.get_logger("bareosnet.director.storages")
 
@@ -28,7 +28,7 @@ class StorageConnectError(BareosError):
 
 
 async def connect_to_storage_daemon(
-    runtime: DirectorRuntime, store_res: Any, *, max_retry_time: float | None = None
+    runtime: Director, store_res: Any, *, max_retry_time: float | None = None
 ) -> tuple[BareosStream, ConnectionInfo]:
     """Connect and authenticate as the Director (retry 10 s up to ``SD Connect Timeout``)."""
     host, port = str(store_res.get("Address")), int(store_res.get("Port"))

@@ -1,0 +1,192 @@
+"""The questions ``restore`` asks when the command line does not answer them.
+
+Bareos ``ua_restore.cc`` (``UserSelectJobidsOrFiles``), ``ua_select.cc``
+(``DoPrompt``, ``SelectClientDbr``), ``ua_tree.cc`` (``UserSelectFilesFromTree``)
+and ``ua_run.cc`` (``OK to run?``): the same menu texts, prompts and answers.
+Emulated menu items: 1 (last 20 jobs), 3 (JobIds), 5 (most recent backup of a
+client) and 13 (cancel); the others say they are not emulated and ask again.
+Every question goes through :meth:`CommandSession.ask`; ``.`` cancels.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from bareosnet.proto.signals import Signal
+from daemons.director.catalog.records import JobRecord
+from daemons.director.console.args import parse_args
+from daemons.director.console.restore_tree import RestoreTree
+
+if TYPE_CHECKING:
+    from daemons.director.console.interfaces import CommandSession
+
+MENU = (
+    "List last 20 Jobs run",
+    "List Jobs where a given File is saved",
+    "Enter list of comma separated JobIds to select",
+    "Enter SQL list command",
+    "Select the most recent backup for a client",
+    "Select backup for a client before a specified time",
+    "Enter a list of files to restore",
+    "Enter a list of files to restore before a specified time",
+    "Find the JobIds of the most recent backup for a client",
+    "Find the JobIds for a backup for a client before a specified time",
+    "Enter a list of directories to restore for found JobIds",
+    "Select full restore to a specified Job date",
+    "Cancel",
+)
+
+INTRO = (
+    "\nFirst you select one or more JobIds that contain files\n"
+    "to be restored. You will be presented several methods\n"
+    "of specifying the JobIds. Then you will be allowed to\n"
+    "select which files from those JobIds are to be restored.\n\n"
+)
+
+TREE_INTRO = (
+    "\nYou are now entering file selection mode where you add (mark) and\n"
+    "remove (unmark) files to be restored. No files are initially added, unless\n"
+    'you used the "all" keyword on the command line.\n'
+    'Enter "done" to leave this mode.\n\n'
+)
+
+
+def format_prompts(items: list[str]) -> str:
+    """``FormatPrompts`` for up to 20 items: ``%*zu: %s`` one per line."""
+    width = len(str(len(items)))
+    return "".join(f"{i:>{width}}: {item}\n" for i, item in enumerate(items, 1))
+
+
+async def do_prompt(s: CommandSession, header: str, items: list[str], automsg: str,
+                    msg: str) -> int | None:  # fmt: skip
+    """``DoPrompt``: the 0-based choice, or None (cancelled, nothing chosen)."""
+    if not items:
+        await s.out.error(f'Selection list for "{automsg}" is empty!\n')
+        return None
+    if len(items) == 1:
+        if not s.out.api:
+            await s.out.text(f"Automatically selected {automsg}: {items[0]}\n")
+        return 0
+    if s.out.api:
+        await s.send_signal(Signal.START_SELECT)
+    await s.out.text(header)
+    if s.out.api:
+        for item in items:
+            await s.out.text(item)
+        await s.send_signal(Signal.END_SELECT)
+    else:
+        await s.out.text(format_prompts(items))
+    while True:
+        if s.out.api:
+            await s.send_signal(Signal.SELECT_INPUT)
+        answer = await _pint(s, f"{msg} (1-{len(items)}): ")
+        if answer is None:
+            await s.out.info("Selection aborted, nothing done.\n")
+            return None
+        if 1 <= answer <= len(items):
+            return answer - 1
+        await s.out.warning(f"Please enter a number between 1 and {len(items)}\n")
+
+
+async def _pint(s: CommandSession, prompt: str) -> int | None:
+    """``GetPint``: ask until the answer is a non-negative number."""
+    while True:
+        answer = await s.ask(prompt)
+        if answer is None:
+            return None
+        text = answer.strip()
+        if text.isdigit():
+            return int(text)
+        await s.out.warning(f"Expected a positive integer, got: {text}\n")
+
+
+async def select_client(s: CommandSession) -> str | None:
+    """``SelectClientDbr``: the clients the catalog knows (as the console may see)."""
+    seen: list[str] = []
+    for rec in s.rt.catalog.jobs():
+        if rec.client and rec.client not in seen and s.allowed("client", rec.client):
+            seen.append(rec.client)
+    if not seen:
+        await s.out.error("No clients defined. You must run a job before using this command.\n")
+        return None
+    choice = await do_prompt(s, "Defined Clients:\n", seen, "Client", "Select the Client")
+    return None if choice is None else seen[choice]
+
+
+def job_table_rows(s: CommandSession, job_ids: list[int]) -> list[dict[str, Any]]:
+    """``uar_list_jobs_by_idlist``: one row per job and volume, oldest first."""
+    rows = []
+    records = [r for r in (s.rt.catalog.job(j) for j in job_ids) if r is not None]
+    for r in sorted(records, key=lambda r: (r.start_time or 0, r.job_id)):
+        for volume in s.rt.catalog.volumes_of(r.job_id) or [""]:
+            rows.append({"jobid": r.job_id, "level": r.level, "jobfiles": r.files,
+                         "jobbytes": r.bytes, "starttime": _when(r.start_time),
+                         "volumename": volume})  # fmt: skip
+    return rows
+
+
+def last_jobs_rows(s: CommandSession) -> list[dict[str, Any]]:
+    """``uar_list_jobs``: the last 20 good backups, newest first."""
+    good = [r for r in s.rt.catalog.jobs(job_type="B") if r.status in ("T", "W")]
+    good.sort(key=lambda r: (r.start_time or 0, r.job_id), reverse=True)
+    return [{"jobid": r.job_id, "client": r.client or "", "starttime": _when(r.start_time),
+             "joblevel": r.level, "jobfiles": r.files, "jobbytes": r.bytes}
+            for r in good[:20]]  # fmt: skip
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
+
+
+def latest_chain(s: CommandSession, client: str) -> list[JobRecord]:
+    return s.rt.catalog.restore_chain(client)
+
+
+async def select_in_tree(s: CommandSession, tree: RestoreTree) -> bool:
+    """``UserSelectFilesFromTree``: False when the user quit (restore nothing)."""
+    await s.out.text(TREE_INTRO)
+    await s.send_signal(Signal.START_RTREE)
+    tree.cwd = tree.root
+    await s.out.text(f"cwd is: {tree.path(tree.cwd)}\n")
+    quit_ = False
+    while True:
+        line = await s.ask("$ ", subprompt=True)
+        if line is None:
+            quit_ = s.quit  # "." leaves the tree like done; a lost console restores nothing
+            break
+        if s.out.api:
+            await s.send_signal(Signal.CMD_BEGIN)
+        words = [k if v is None else f"{k}={v}" for k, v in parse_args(line).words]
+        result = tree.run(words)
+        for text in result.lines:
+            if result.warning:
+                await s.out.warning(text)
+            else:
+                await s.out.text(text)
+        if s.out.api:
+            await s.send_signal(Signal.CMD_FAILED if result.warning else Signal.CMD_OK)
+        if result.done or result.quit:
+            quit_ = result.quit
+            break
+    if not s.quit:
+        await s.send_signal(Signal.END_RTREE)
+    return not quit_
+
+
+async def confirm_run(s: CommandSession) -> bool:
+    """``OK to run? (yes/mod/no): ``; an empty answer is yes; ``mod`` is not emulated."""
+    while True:
+        answer = await s.ask("OK to run? (yes/mod/no): ")
+        if answer is None:
+            return False
+        a = answer.strip().lower()
+        if a == "" or "yes".startswith(a):
+            return True
+        if "no".startswith(a):
+            return False
+        if a.startswith("mod") or a.startswith(".mod"):
+            await s.out.warning("mod: changing the job parameters is not emulated; "
+                                "answer yes or no.\n")  # fmt: skip
+            continue
+        await s.out.warning(f"Illegal response {answer}\n")
