@@ -132,6 +132,15 @@ def test_restore_tree_quit_and_cancel_restore_nothing(tmp_path: Path) -> None:
         assert c.call("quit").decode() == "Restore not done.\n"
         out = c.call("restore").decode()
         assert c.call("13").decode() == ""  # Cancel: nothing more said
+        # Item 3: the JobIds typed at the prompt; item 1 lists the last jobs first.
+        c.call("restore")
+        listing = c.call("1").decode()
+        assert re.search(rf"^\|\s+{full} \| fd\s+\| \d{{4}}-", listing, re.M), listing
+        assert listing.endswith("Select item:  (1-13): "), listing
+        assert c.call("3").decode() == "Enter JobId(s), comma separated, to restore: "
+        out = c.call(str(full)).decode()
+        assert f"You have selected the following JobId: {full}\n" in out and out.endswith("$ ")
+        assert c.call("abort").decode() == "Restore not done.\n"
         out = c.call(f"restore jobid={full} all done").decode()
         assert "files inserted into the tree and marked for extraction.\n" in out
         assert out.endswith("OK to run? (yes/mod/no): ")
@@ -155,6 +164,18 @@ VERIFY_CONF = {
   Name = verify
   Type = Verify
   Level = InitCatalog
+  Client = fd
+  FileSet = DataV
+  Storage = File0
+  Pool = Full
+  Messages = Standard
+}
+""",
+    "job/verify-vol.conf": """Job {
+  Name = verify-vol
+  Type = Verify
+  Level = VolumeToCatalog
+  Verify Job = backup
   Client = fd
   FileSet = DataV
   Storage = File0
@@ -223,6 +244,14 @@ def test_verify_init_catalog_and_disk_to_catalog(tmp_path: Path) -> None:
         assert "  Verify Level:           DiskToCatalog\n" in msgs, msgs
         assert "  Termination:            Verify Differences\n" in msgs, msgs
         assert f"New file: {lab.data / 'new.txt'}\n" in msgs, msgs
+        # VolumeToCatalog reads the backup back through the SD: the volume equals the catalog.
+        vol = queue(c, "run job=verify-vol yes")
+        msgs = finish(c, vol)
+        assert f"Verifying against JobId={full} Job=backup." in msgs, msgs
+        assert f"  Files Expected:         {entries}\n" in msgs, msgs
+        assert f"  Files Examined:         {entries}\n" in msgs, msgs
+        assert "  SD termination status:  OK\n" in msgs, msgs
+        assert "  Termination:            Verify OK\n" in msgs, msgs
         status = {j: s for j, s in
                   re.findall(r"^\|\s+(\d+) \|.*\| (\w)\s+\|$", c.call("list jobs").decode(), re.M)}  # fmt: skip
         assert (status[str(init)], status[str(diff)]) == ("T", "D"), status

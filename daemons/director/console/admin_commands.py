@@ -1,6 +1,6 @@
-"""Console commands on the running configuration: enable, disable, time, and the dot lists
-of Jobs, JobDefs, Pools, FileSets and Schedules (ua_cmds.cc DoEnDisableCmd, time_cmd;
-ua_dotcmds.cc DotJobsCmd and friends).
+"""Console commands on the running configuration: enable, disable, time (ua_cmds.cc
+DoEnDisableCmd, time_cmd).  The dot lists (``.jobs``, ``.schedule``...) that show the
+switched state are in :mod:`.webui_commands`.
 
 ``enable``/``disable`` change a Job, Client or Schedule until the next reload, as in
 Bareos (:meth:`DirectorRuntime.is_enabled`); the answer is
@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
-from daemons.director.jobs.setup import job_type_of
 
 if TYPE_CHECKING:
     from daemons.director.console.interfaces import CommandSession
@@ -77,58 +76,3 @@ async def time_cmd(s: CommandSession, args: Args) -> bool:
         ("year", "%Y"), ("month", "%m"), ("day", "%d"), ("hour", "%H"), ("minute", "%M"),
         ("second", "%S"))}})  # fmt: skip
     return True
-
-
-async def _names(s: CommandSession, args: Args, rtype: str, acl: str, group: str, *,
-                 with_enabled: bool, type_arg: bool = False) -> bool:  # fmt: skip
-    want_enabled, want_disabled = args.has("enabled"), args.has("disabled")
-    wanted_type = (args.value("type") or "") if type_arg else ""
-    items = []
-    for res in s.rt.cfg.all(rtype):
-        if not s.allowed(acl, res.name):
-            continue
-        if wanted_type:
-            if rtype == "job" and job_type_of(res) != wanted_type[:1]:
-                continue
-            if rtype == "pool" and not str(res.get("PoolType") or "Backup").lower().startswith(
-                wanted_type.lower()
-            ):
-                continue
-        entry: dict[str, object] = {"name": res.name}
-        if with_enabled:
-            enabled = s.rt.is_enabled(rtype, res)
-            if (want_enabled and not enabled) or (want_disabled and enabled):
-                continue
-            entry["enabled"] = enabled
-        await s.out.text(f"{res.name}\n")
-        items.append(entry)
-    s.out.set(group, items)
-    return True
-
-
-@command(".jobs", help="list the Job names", usage="[type=<jobtype>] [enabled | disabled]",
-         api='{"jobs": [{"name", "enabled"}, ...]}')  # fmt: skip
-async def dot_jobs(s: CommandSession, args: Args) -> bool:
-    return await _names(s, args, "job", "job", "jobs", with_enabled=True, type_arg=True)
-
-
-@command(".jobdefs", help="list the JobDefs names", usage="", api='{"jobdefs": [{"name"}, ...]}')
-async def dot_jobdefs(s: CommandSession, args: Args) -> bool:
-    return await _names(s, args, "jobdefs", "job", "jobdefs", with_enabled=False)
-
-
-@command(".pools", help="list the Pool names", usage="[type=<pooltype>]",
-         api='{"pools": [{"name"}, ...]}')  # fmt: skip
-async def dot_pools(s: CommandSession, args: Args) -> bool:
-    return await _names(s, args, "pool", "pool", "pools", with_enabled=False, type_arg=True)
-
-
-@command(".filesets", help="list the FileSet names", usage="", api='{"filesets": [{"name"}, ...]}')
-async def dot_filesets(s: CommandSession, args: Args) -> bool:
-    return await _names(s, args, "fileset", "fileset", "filesets", with_enabled=False)
-
-
-@command(".schedule", help="list the Schedule names", usage="[enabled | disabled]",
-         api='{"schedules": [{"name", "enabled"}, ...]}')  # fmt: skip
-async def dot_schedule(s: CommandSession, args: Args) -> bool:
-    return await _names(s, args, "schedule", "schedule", "schedules", with_enabled=True)

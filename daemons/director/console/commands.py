@@ -16,12 +16,14 @@ from daemons.director.console.registry import TABLE, Command
 COMMAND_MODULES = (
     "admin_commands",
     "basic",
+    "bvfs_commands",
     "estimate",
     "faults",
     "job_commands",
     "list_commands",
     "resources",
     "status",
+    "webui_commands",
 )
 
 for _name in COMMAND_MODULES:
