@@ -12,30 +12,38 @@ file with a ``signature`` option its digest::
     <FileIndex> <digest stream> <base64 digest> *<MD5|SHA1|...>-<FileIndex>*
 
 and EOD; then the command loop ends (``2800 End Job``).  ``VerifyOpts`` is
-``V`` plus the FileSet's ``Verify = ...`` letters.  ``volume`` (read back
-through a Storage daemon) is not emulated and answers ``2994 Bad verify level``.
+``V`` plus the FileSet's ``Verify = ...`` letters.
+
+``volume`` (``verify_vol.cc``): after a ``storage`` command the FD reads the
+backup back from the Storage daemon (a restore's read session) and sends the
+same lines from the volume's records -- options ``pinsug5``, the digest saved
+on the volume, FileIndex 0 for a deleted entry -- instead of walking the disk.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+from typing import Any
 
 import structlog
 import trio
 
-from bareosnet.proto.attributes import FileType, Stat, encode_stat
+from bareosnet.errors import ProtocolError
+from bareosnet.proto.attributes import AttributeRecord, FileType, Stat, encode_stat
 from bareosnet.proto.signals import Signal
 from bareosnet.proto.streams import Stream
-from daemons.filedaemon.backup import digest_factory
+from daemons.filedaemon.backup import digest_factory, version_line
 from daemons.filedaemon.fileselect import Found, Notice, Walker
 from daemons.filedaemon.interfaces import DirectorSession, fd_command
-from daemons.filedaemon.job_state import RUNNING, TERMINATED
+from daemons.filedaemon.job_state import FATAL_ERROR, RUNNING, TERMINATED, FdJob
+from daemons.filedaemon.restore import RestoreOptions, RestoreRun, RestoreSettings
+from daemons.filedaemon.sd_channel import SdChannel
 
 log = structlog.get_logger("bareos.fd.verify")
 
 _VERIFY = re.compile(r"verify level=(\S{1,30})")
-_LEVELS = {"init": "V", "catalog": "C", "disk_to_catalog": "d"}
+_LEVELS = {"init": "V", "catalog": "C", "disk_to_catalog": "d", "volume": "O"}
 _DIGEST_NAMES = {
     Stream.MD5_DIGEST: "MD5",
     Stream.SHA1_DIGEST: "SHA1",
@@ -77,6 +85,10 @@ async def verify_cmd(s: DirectorSession, text: str) -> bool:
         return False
     job.job_type, job.level = "V", level
     await s.msgs.send("2000 OK verify\n")
+    if level == "O":
+        await _verify_volume(s, job)
+        await s.msgs.signal(Signal.EOD)
+        return False
     job.set_status(RUNNING)
     fi = 0
     for item in Walker(job.fileset):
@@ -112,3 +124,55 @@ async def verify_cmd(s: DirectorSession, text: str) -> bool:
     job.set_status(TERMINATED)
     log.info("verify.done", job=job.job, level=level, files=fi)
     return False  # Bareos: return and terminate the command loop
+
+
+class VolumeVerifyRun(RestoreRun):
+    """A read session whose records become verify lines for the Director (no files written)."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.lines: list[bytes] = []
+        self.count = 0
+
+    def _apply(self, stream: int, data: bytes) -> None:
+        if stream in (Stream.UNIX_ATTRIBUTES, Stream.UNIX_ATTRIBUTES_EX):
+            try:
+                rec = AttributeRecord.parse(data)
+            except ProtocolError:
+                self.job.errors += 1
+                return
+            self.count += 1
+            fi = 0 if rec.file_type == FileType.DELETED else self.count
+            link = rec.link if rec.file_type in (FileType.LNK, FileType.LNKSAVED) else ""
+            text = f"{fi} {int(Stream.UNIX_ATTRIBUTES)} pinsug5 {rec.fname}\0"
+            self.lines.append((text + f"{encode_stat(rec.stat)}\0{link}\0").encode(
+                "utf-8", "surrogateescape"))  # fmt: skip
+        elif stream in _DIGEST_NAMES:
+            b64 = base64.b64encode(data).decode("ascii").rstrip("=")
+            self.lines.append(
+                f"{self.count} {stream} {b64} *{_DIGEST_NAMES[stream]}-{self.count}*".encode()
+            )
+
+    async def _flush_writer(self) -> None:
+        lines, self.lines = self.lines, []
+        for line in lines:
+            await self.msgs.send(line)
+        self.job.files = self.count
+        self.job.files_examined = self.count
+
+
+async def _verify_volume(s: DirectorSession, job: FdJob) -> None:
+    from daemons.filedaemon.job_commands import _storage_stream, data_phase
+
+    stream = await _storage_stream(s, job)
+    if stream is None:
+        await s.msgs.fatal("Storage command not issued before Verify.\n")
+        job.set_status(FATAL_ERROR)
+        return
+    options = s.daemon.options
+    settings = RestoreSettings(timeout=options.sd_reply_timeout,
+                               version_line=version_line(options.persona))  # fmt: skip
+    run = VolumeVerifyRun(job, s.msgs, SdChannel(stream, timeout=settings.timeout),
+                          RestoreOptions(), settings)  # fmt: skip
+    await data_phase(s, job, run.run)
+    log.info("verify.volume_done", job=job.job, status=job.status, files=run.count)

@@ -16,6 +16,9 @@ EMULATED = {
     ".", ".api", ".clients", ".consoles", ".help", ".messages", ".quit", ".status", ".storages",
     "autodisplay", "cancel", "exit", "help", "list", "llist", "messages", "quit", "restore",
     "reload", "run", "status", "show", "version", "wait", "whoami", "fault", "estimate",
+    ".bvfs_update", ".bvfs_get_jobids", ".bvfs_lsdirs", ".bvfs_lsfiles", ".bvfs_versions",
+    ".bvfs_restore", ".bvfs_cleanup", ".bvfs_clear_cache",
+    ".jobs", ".jobdefs", ".filesets", ".pools", ".schedule", ".defaults", "use", "rerun",
 }  # fmt: skip
 
 
@@ -79,12 +82,17 @@ async def test_help_and_dot_help_are_built_from_the_table() -> None:
         await c.frames({Signal.MAIN_PROMPT})
         await c.cmd(".help")
         got = await c.frames({Signal.MAIN_PROMPT})
-        assert json.loads(got[2])["result"]["commands"] == [c.key for c in COMMANDS if c.emulated]
+        # DotHelpCmd's shape: one object per command, keyed by it (bareos-webui's login reads
+        # result[".help"]["permission"]).
+        result = json.loads(got[2])["result"]
+        assert list(result) == [c.key for c in COMMANDS if c.emulated]
+        assert result["wait"] == {"command": "wait", "description": lookup("wait").help,  # type: ignore[union-attr]
+                                  "arguments": lookup("wait").usage, "permission": True}  # type: ignore[union-attr]
         nursery.cancel_scope.cancel()
 
 
 @pytest.mark.parametrize(
-    "line", ["version", "whoami", ".help", ".clients", ".consoles", ".storages", "reload", ".api 2"]
+    "line", ["version", "whoami", ".clients", ".consoles", ".storages", "reload", ".api 2"]
 )
 async def test_declared_api_shape_names_the_result_keys(line: str) -> None:
     rt = runtime()

@@ -162,6 +162,18 @@ VERIFY_CONF = {
   Messages = Standard
 }
 """,
+    "job/verify-vol.conf": """Job {
+  Name = verify-vol
+  Type = Verify
+  Level = VolumeToCatalog
+  Verify Job = backup
+  Client = fd
+  FileSet = DataV
+  Storage = File0
+  Pool = Full
+  Messages = Standard
+}
+""",
     "job/verify-disk.conf": """Job {
   Name = verify-disk
   Type = Verify
@@ -223,6 +235,14 @@ def test_verify_init_catalog_and_disk_to_catalog(tmp_path: Path) -> None:
         assert "  Verify Level:           DiskToCatalog\n" in msgs, msgs
         assert "  Termination:            Verify Differences\n" in msgs, msgs
         assert f"New file: {lab.data / 'new.txt'}\n" in msgs, msgs
+        # VolumeToCatalog reads the backup back through the SD: the volume equals the catalog.
+        vol = queue(c, "run job=verify-vol yes")
+        msgs = finish(c, vol)
+        assert f"Verifying against JobId={full} Job=backup." in msgs, msgs
+        assert f"  Files Expected:         {entries}\n" in msgs, msgs
+        assert f"  Files Examined:         {entries}\n" in msgs, msgs
+        assert "  SD termination status:  OK\n" in msgs, msgs
+        assert "  Termination:            Verify OK\n" in msgs, msgs
         status = {j: s for j, s in
                   re.findall(r"^\|\s+(\d+) \|.*\| (\w)\s+\|$", c.call("list jobs").decode(), re.M)}  # fmt: skip
         assert (status[str(init)], status[str(diff)]) == ("T", "D"), status

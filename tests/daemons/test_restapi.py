@@ -768,7 +768,6 @@ PENDING: dict[str, str] = {
     "GET /configuration/clients": "show clients verbose: no defaults, values not typed as Bareos types them",
     "POST /configuration/clients": "configure add: not emulated",
     "GET /configuration/filesets": "show filesets: no Include/Exclude/Options",
-    "POST /control/jobs/rerun/{job_id}": "rerun jobid=: not emulated",
     "POST /control/jobs/rerun": "rerun since_jobid=: not emulated",
     "PUT /control/jobs/disable/{job_name}": "disable job= / .jobs: not emulated",
     "PUT /control/jobs/enable/{job_name}": "enable job= / .jobs: not emulated",

@@ -142,13 +142,36 @@ async def help(s: CommandSession, args: Args) -> bool:
 
 
 @command(
-    ".help", help="list the commands (machine readable)", usage="", api='{"commands": [<key>, ...]}'
+    ".help",
+    help="Print parsable information about a command",
+    usage="[ all | item=cmd | full ]",
+    api='{<key>: {"command", "description", "arguments", "permission"}, ...}',
 )
 async def dot_help(s: CommandSession, args: Args) -> bool:
-    names = [c.key for c in TABLE.commands if c.emulated and s.command_allowed(c.key)]
-    for name in names:
-        await s.out.text(f"{name}\n")
-    s.out.set("commands", names)
+    """Bareos's DotHelpCmd: one object per command, keyed by it (bareos-webui reads
+    ``result[<key>]["permission"]`` at login); a command the emulator does not have is
+    left out, as the real Director leaves out commands it does not have."""
+    full = args.find("full") > 0
+    if full and args.value("full") is not None:
+        await s.out.error("The full option does not take a value.\n")
+        return False
+    item = args.value("item")
+    plain = args.has("all")  # ordinary commands only
+    for cmd in TABLE.commands:
+        if not cmd.emulated:
+            continue
+        allowed = s.command_allowed(cmd.key)
+        if item is not None:
+            if cmd.key != item:
+                continue
+        elif not (full or allowed) or (plain and cmd.key.startswith(".")):
+            continue
+        await s.out.text(f"{cmd.key}\n" if plain else
+                         f"{cmd.key} {cmd.help} -- {cmd.usage}\n")  # fmt: skip
+        s.out.set(cmd.key, {"command": cmd.key, "description": cmd.help,
+                            "arguments": cmd.usage, "permission": allowed})  # fmt: skip
+        if item is not None:
+            break
     return True
 
 

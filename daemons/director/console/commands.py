@@ -13,7 +13,8 @@ import importlib
 from daemons.director.console.registry import TABLE, Command
 
 # The modules whose @command registrations make up the table (loaded by name, once).
-COMMAND_MODULES = ("basic", "estimate", "job_commands", "resources", "status", "faults")
+COMMAND_MODULES = ("basic", "estimate", "job_commands", "resources", "status", "faults",
+                   "bvfs_commands", "webui_commands")
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__package__}.{_name}")

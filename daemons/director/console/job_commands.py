@@ -30,6 +30,7 @@ import structlog
 
 from bareosnet.proto.attributes import decode_stat
 from daemons.common.commands import job_status_text, with_commas
+from daemons.director.catalog.bvfs import restore_list_selection
 from daemons.director.catalog.records import JobRecord
 from daemons.director.catalog.selection import RestoreSelection, build_bootstrap, select_files
 from daemons.director.console import restore_dialog as dialog
@@ -227,7 +228,10 @@ async def restore(s: CommandSession, args: Args) -> bool:
     job_res = _restore_job_res(s, args.value("restorejob"))
     await _using_catalog(s)
     cat = rt.catalog
-    wanted = [v for k, v in args.words[1:] if k.lower() == "file" and v]
+    wanted = [v for k, v in args.words[1:] if k.lower() == "file" and v and v[0] != "?"]
+    # file=?b2<n>: a restore list made by .bvfs_restore (bareos-webui's restore browser).
+    lists = [v[1:] for k, v in args.words[1:] if k.lower() == "file" and v and v[0] == "?"]
+    listed = restore_list_selection(cat, lists) if lists else None
 
     async def need_client() -> Any | None:
         nonlocal client
@@ -255,7 +259,11 @@ async def restore(s: CommandSession, args: Args) -> bool:
 
     jobid_text = args.value("jobid")
     job_ids: list[int] | None
-    if jobid_text:
+    if listed is not None:
+        if await need_client() is None:
+            return False
+        job_ids = list(listed.job_ids)
+    elif jobid_text:
         job_ids = _job_id_list(jobid_text)
         if job_ids is None:
             await out.error("Invalid JobId in list.\n")
@@ -305,7 +313,9 @@ async def restore(s: CommandSession, args: Args) -> bool:
     ids_text = ",".join(map(str, job_ids))
     await out.info(f"You have selected the following JobId{'s' if len(job_ids) > 1 else ''}: "
                    f"{ids_text}\n")  # fmt: skip
-    if wanted:
+    if listed is not None:
+        selection = listed
+    elif wanted:
         selection = select_files(cat, job_ids, wanted)
     else:
         await out.info(f"\nBuilding directory tree for JobId(s) {ids_text} ...  ")

@@ -14,25 +14,43 @@
    job ``Verify Differences`` (status D);
 5. ``2800 End Job`` and the report (``VerifyCleanup``).
 
-VolumeToCatalog (the SD reads the volumes back to the FD) is not emulated:
-the job fails with Bareos's "Unimplemented Verify level" text.
+VolumeToCatalog: the last backup's bootstrap goes to the SD (a restore's read
+session, ``type=86 level=79``), the FD gets ``storage address=...`` (or the
+SD connects to a passive client) and ``verify level=volume``, and sends the
+lines of what it read; the comparison is the same, the report adds
+``Files Expected`` and the SD's status, and a count mismatch is an error.
+VerifyData is not emulated ("Unimplemented Verify level").
 """
 
 from __future__ import annotations
 
 import base64
 import stat as stat_module
+from typing import Any
 
 import structlog
 
 from bareosnet.errors import ProtocolError
 from bareosnet.proto.attributes import AttributeRecord, FileType, decode_stat
 from bareosnet.proto.framing import Packet, SignalFrame
-from bareosnet.proto.jobcmds import FdJobCommand
+from bareosnet.proto.jobcmds import FdJobCommand, JobLevel, JobType, SdJobCommand, StorageCommand
 from bareosnet.proto.streams import Stream, is_digest_stream
 from daemons.common import texts
 from daemons.common.commands import job_status_text, with_commas
-from daemons.director.jobs.common import client_mode, fileset_packets, open_client, use_vss
+from daemons.director.catalog.records import CatalogError
+from daemons.director.catalog.selection import build_bootstrap, select_files
+from daemons.director.jobs.common import (
+    active_storage_ssl,
+    client_mode,
+    data_address,
+    fileset_md5,
+    fileset_packets,
+    jobid_ssl,
+    open_client,
+    open_storage,
+    passive_client_ssl,
+    use_vss,
+)
 from daemons.director.jobs.control import (
     JS_CANCELED,
     JS_ERROR_TERMINATED,
@@ -43,7 +61,9 @@ from daemons.director.jobs.control import (
     JobFailed,
     JobKind,
 )
+from daemons.director.jobs.data_phase import DataPhase, take_sd_results
 from daemons.director.jobs.report import _header, _line, _with_time_prefix, long_time
+from daemons.director.jobs.sd_session import storage_devices
 
 log = structlog.get_logger("bareosnet.director.verify")
 
@@ -98,10 +118,14 @@ async def run_verify(job: JobControl) -> None:
     client, fileset = job.client_res, job.fileset_res
     if client is None or fileset is None:
         raise JobFailed("A verify job needs a Client and a FileSet.\n")
-    if job.level not in ("V", "C", "d"):
+    if job.level not in ("V", "C", "d", "O"):
         raise JobFailed(f"Unimplemented Verify level {ord(job.level[0])}({job.level})\n")
-    prev_id = _previous(job) if job.level in ("C", "d") else None
-    if job.level in ("C", "d") and prev_id is None:
+    prev_id = _previous(job) if job.level in ("C", "d", "O") else None
+    if job.level in ("C", "d", "O") and prev_id is None:
+        return
+    if job.level == "O":
+        assert prev_id is not None
+        await _volume_to_catalog(job, prev_id)
         return
     job.message(f"Start Verify JobId={job.job_id} Level={LEVEL_NAMES[job.level]} Job={job.job}\n")
     fd = await open_client(job, client)
@@ -112,23 +136,90 @@ async def run_verify(job: JobControl) -> None:
                                           ssl=254 if tls_first else None))  # fmt: skip
         job.set_status(JS_RUNNING)
         await fd.fileset(fileset_packets(fileset), vss=use_vss(fileset))
-        await fd.send(f"verify level={LEVEL_WORDS[job.level]}\n".encode())
-        frame = await fd._next("Verify", 60.0)
-        if not isinstance(frame, Packet) or not frame.payload.startswith(b"2000 OK verify"):
-            shown = frame.payload.decode("utf-8", "replace") if isinstance(frame, Packet) else ""
-            raise JobFailed(f"Bad response to Verify command: wanted 2000 OK verify\n, got "
-                            f"{shown}\n")  # fmt: skip
-        comparer = _Comparer(job, prev_id)
-        while True:
-            frame = await fd._next("Verify", 3600.0)
-            if isinstance(frame, SignalFrame):
-                break
-            comparer.feed(frame.payload)
-        comparer.finish()
+        await _verify_lines(fd, LEVEL_WORDS[job.level], _Comparer(job, prev_id))
         await fd.wait_end()
     finally:
         await fd.close()
     job.fd_files = job.params.get("examined", 0)
+
+
+async def _volume_to_catalog(job: JobControl, prev_id: int) -> None:
+    """The backup's volumes read back by the SD into the FD, which reports what it read."""
+    rt = job.rt
+    client, fileset, pool = job.client_res, job.fileset_res, job.pool_res
+    assert client is not None and fileset is not None
+    selection = select_files(rt.catalog, [prev_id])
+    job.params["expected"] = selection.count
+    devices = {st.name: (storage_devices(st) or [""])[0] for st in rt.storages()}
+    try:
+        bsr = build_bootstrap(rt.catalog, selection, device_of=devices)
+    except CatalogError as exc:
+        raise JobFailed(f"Unable to construct a valid BootStrapRecord: {exc}\n") from None
+    first = bsr.entries[0] if bsr.entries else None
+    store = rt.storage(first.storage) if first is not None and first.storage else job.storage_res
+    if store is None or pool is None:
+        raise JobFailed("A VolumeToCatalog verify needs a Storage and a Pool.\n")
+    job.storage_res = store
+    job.message(f"Start Verify JobId={job.job_id} Level={LEVEL_NAMES['O']} Job={job.job}\n")
+    sd = await open_storage(job, store, write_pool=pool)
+    ok = await sd.start_job(SdJobCommand(
+        job_id=job.job_id, job=job.job, job_name=job.name, client_name=client.name,
+        job_type=JobType.VERIFY, level=JobLevel.VERIFY_VOLUME_TO_CATALOG,
+        fileset=fileset.name, fileset_md5=fileset_md5(fileset)))  # fmt: skip
+    job.vol_session_id, job.vol_session_time = ok.vol_session_id, ok.vol_session_time
+    key = ok.authorization
+    await sd.secure_erase()
+    await sd.reserve(pool_res=pool, append=False)
+    fd = await open_client(job, client)
+    await fd.job_command(FdJobCommand(job_id=job.job_id, job=job.job,
+                                      vol_session_id=ok.vol_session_id,
+                                      vol_session_time=ok.vol_session_time, authorization=key,
+                                      ssl=jobid_ssl(job, client, store)))  # fmt: skip
+    job.set_status(JS_RUNNING)
+    await sd.bootstrap(bsr)
+    passive = bool(client.get("Passive"))
+    if passive:
+        await fd.set_authorization(key)
+        ssl = passive_client_ssl(job, client)
+        await sd.passive_client(data_address(client), int(client.get("Port")), ssl)
+    else:
+        ssl = active_storage_ssl(job, client, store)
+    job.params["data_ssl"] = ssl
+    await sd.run()
+    phase = DataPhase(job, [sd], fd)
+    comparer = _Comparer(job, prev_id)
+
+    async def fd_steps() -> None:
+        await fd.fileset(fileset_packets(fileset), vss=use_vss(fileset))
+        if not passive:
+            await fd.storage(StorageCommand(address=data_address(store),
+                                            port=int(store.get("Port")), ssl=ssl,
+                                            authorization=key))  # fmt: skip
+        await _verify_lines(fd, "volume", comparer)
+        await fd.wait_end()
+        await phase.wait_storage()
+
+    try:
+        await phase.run(fd_steps)
+    finally:
+        take_sd_results(job, sd)
+        await fd.close()
+    if job.params.get("examined", 0) != selection.count:
+        job.set_status(JS_ERROR_TERMINATED)  # VerifyCleanup: expected != examined
+
+
+async def _verify_lines(fd: Any, level: str, comparer: _Comparer) -> None:
+    await fd.send(f"verify level={level}\n".encode())
+    frame = await fd._next("Verify", 60.0)
+    if not isinstance(frame, Packet) or not frame.payload.startswith(b"2000 OK verify"):
+        shown = frame.payload.decode("utf-8", "replace") if isinstance(frame, Packet) else ""
+        raise JobFailed(f"Bad response to Verify command: wanted 2000 OK verify\n, got {shown}\n")
+    while True:
+        frame = await fd._next("Verify", 3600.0)
+        if isinstance(frame, SignalFrame):
+            break
+        comparer.feed(frame.payload)
+    comparer.finish()
 
 
 class _Comparer:
@@ -247,8 +338,10 @@ class _Comparer:
 
 
 def verify_report(job: JobControl) -> list[str]:
+    volume = job.level == "O"
     if job.status == JS_RUNNING or (job.status not in (JS_DIFFERENCES,) and not job.failed):
-        if job.fd_ok and job.fd_status == JS_TERMINATED:
+        sd_ok = not volume or job.sd_status == JS_TERMINATED
+        if job.fd_ok and job.fd_status == JS_TERMINATED and sd_ok:
             job.set_status(JS_TERMINATED)
         elif job.fd_status == JS_CANCELED or job.canceled:
             job.set_status(JS_CANCELED)
@@ -262,7 +355,8 @@ def verify_report(job: JobControl) -> list[str]:
     vj = job.job_res.get("VerifyJob") if job.job_res is not None else None
     fd_word = "OK" if job.fd_status == JS_TERMINATED else job_status_text(job.fd_status)
     header = _header(job)
-    lines = [header[0], _line("Build", texts.os_name()), *header[2:]] + [
+    first = _line("OS Information" if volume else "Build", texts.os_name())
+    lines = [header[0], first, *header[2:]] + [
         _line("FileSet", job.fileset_name),
         _line("Verify Level", LEVEL_NAMES.get(job.level, job.level)),
         _line("Client", job.client_name),
@@ -272,9 +366,28 @@ def verify_report(job: JobControl) -> list[str]:
         _line("Verify Job", str(vj) if vj else ""),
         _line("Start time", long_time(job.start_time)),
         _line("End time", long_time(job.end_time)),
+        *(
+            [_line("Files Expected", with_commas(int(job.params.get("expected", 0))))]
+            if volume
+            else []
+        ),
         _line("Files Examined", with_commas(int(job.params.get("examined", 0)))),
         _line("Non-fatal FD errors", job.fd_errors),
         _line("FD termination status", fd_word if job.fd_ok else "Error"),
+        *(
+            [
+                _line(
+                    "SD termination status",
+                    "OK"
+                    if job.sd_status == JS_TERMINATED
+                    else job_status_text(job.sd_status)
+                    if job.sd_ended
+                    else "Error",
+                )
+            ]
+            if volume
+            else []
+        ),
         _line("Bareos binary info", texts.BINARY_INFO),
         _line("Job triggered by", "User"),
         _line("Termination", term),
