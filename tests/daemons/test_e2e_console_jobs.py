@@ -132,6 +132,15 @@ def test_restore_tree_quit_and_cancel_restore_nothing(tmp_path: Path) -> None:
         assert c.call("quit").decode() == "Restore not done.\n"
         out = c.call("restore").decode()
         assert c.call("13").decode() == ""  # Cancel: nothing more said
+        # Item 3: the JobIds typed at the prompt; item 1 lists the last jobs first.
+        c.call("restore")
+        listing = c.call("1").decode()
+        assert re.search(rf"^\|\s+{full} \| fd\s+\| \d{{4}}-", listing, re.M), listing
+        assert listing.endswith("Select item:  (1-13): "), listing
+        assert c.call("3").decode() == "Enter JobId(s), comma separated, to restore: "
+        out = c.call(str(full)).decode()
+        assert f"You have selected the following JobId: {full}\n" in out and out.endswith("$ ")
+        assert c.call("abort").decode() == "Restore not done.\n"
         out = c.call(f"restore jobid={full} all done").decode()
         assert "files inserted into the tree and marked for extraction.\n" in out
         assert out.endswith("OK to run? (yes/mod/no): ")
