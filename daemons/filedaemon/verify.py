@@ -86,8 +86,8 @@ async def verify_cmd(s: DirectorSession, text: str) -> bool:
     job.job_type, job.level = "V", level
     await s.msgs.send("2000 OK verify\n")
     if level == "O":
-        await _verify_volume(s, job)
-        await s.msgs.signal(Signal.EOD)
+        if await _verify_volume(s, job):
+            await s.msgs.signal(Signal.EOD)
         return False
     job.set_status(RUNNING)
     fi = 0
@@ -161,14 +161,15 @@ class VolumeVerifyRun(RestoreRun):
         self.job.files_examined = self.count
 
 
-async def _verify_volume(s: DirectorSession, job: FdJob) -> None:
+async def _verify_volume(s: DirectorSession, job: FdJob) -> bool:
+    """False without a data connection: OpenSdReadSession fails, no EOD follows."""
     from daemons.filedaemon.job_commands import _storage_stream, data_phase
 
     stream = await _storage_stream(s, job)
     if stream is None:
-        await s.msgs.fatal("Storage command not issued before Verify.\n")
+        await s.msgs.fatal("Improper calling sequence.\n")
         job.set_status(FATAL_ERROR)
-        return
+        return False
     options = s.daemon.options
     settings = RestoreSettings(timeout=options.sd_reply_timeout,
                                version_line=version_line(options.persona))  # fmt: skip
@@ -176,3 +177,4 @@ async def _verify_volume(s: DirectorSession, job: FdJob) -> None:
                           RestoreOptions(), settings)  # fmt: skip
     await data_phase(s, job, run.run)
     log.info("verify.volume_done", job=job.job, status=job.status, files=run.count)
+    return True

@@ -61,11 +61,18 @@ async def test_disk_to_catalog_sends_verify_attributes_and_digests(tmp_path: Pat
     assert [fi for fi, _, _ in sorted(by_name.values())] == [1, 2, 3, 4]
 
 
-async def test_volume_level_is_refused(tmp_path: Path) -> None:
-    async with running_fd() as (_daemon, port):
+async def test_volume_level_without_storage_is_an_improper_calling_sequence(
+    tmp_path: Path,
+) -> None:
+    """VolumeToCatalog reads through the SD: no ``storage`` command (and no passive SD
+    within the wait for one) is OpenSdReadSession's fatal error, and no EOD."""
+    async with running_fd(sd_wait_timeout=0.2) as (_daemon, port):
         d = await Director.connect(port)
         assert (await d.job(JOB, "dummy", ssl=254)).startswith(b"2000 OK Job ")
         assert await d.fileset([str(tmp_path)]) == b"2000 OK include\n"
         await d.send("verify level=volume\n")
-        assert await d.reply() == b"2994 Bad verify level: verify level=volume\n\n"
+        assert await d.reply() == b"2000 OK verify\n"
+        # The fatal error ends the job (TermCode 'f'); no EOD comes before the End Job.
+        end = await d.reply()
+        assert end.startswith(b"2800 End Job TermCode=102 JobFiles=0 "), end
         await d.aclose()
