@@ -125,6 +125,31 @@ async def demo(logs: dict[str, Path]) -> None:
     await session.close()
     if "run" in help_text.split():
         print("\n" + restore_verdict())
+    await failing_handshake(params, logs)
+
+
+# The lab's one failing handshake: the Director dials the File daemon without TLS.
+LAB_FAULT = "no-tls@conn=3,count=1"
+
+
+async def failing_handshake(params: dict, logs: dict[str, Path]) -> None:
+    """Set a fault on the Director, let one connection fail, print both sides and why."""
+    from bareosnet.faults.table import parse
+
+    seen = {(conf, i) for conf, log in logs.items() for i, _ in enumerate(events(log))}
+    session: ConsoleSession = await login(**params)
+    print("\nA failing handshake, on purpose (docs/faults.md):")
+    for cmd in (f"fault set {LAB_FAULT}", "status client=bareos-fd"):
+        print(f"*{cmd}")
+        print((await session.call(cmd)).rstrip("\n"))
+    await session.close()
+    await trio.sleep(0.2)
+    for conf, log in logs.items():
+        for i, e in enumerate(events(log)):
+            if e.get("event") == "handshake.failed" and (conf, i) not in seen:
+                print(f"   [{conf}] connection {e.get('connection') or '?'} {e.get('side')} "
+                      f"failed: {e.get('error')} (cause {e.get('cause')})")  # fmt: skip
+    print(f"   Why: {parse(LAB_FAULT).row.bareos}.")
 
 
 def tree(root: Path) -> dict[str, tuple[int, bytes | None]]:

@@ -198,6 +198,26 @@ class Resource:
         """The JobDefs this Job/JobDefs inherits unset directives from."""
         return self._parent
 
+    def replaced(self, values: Mapping[str, Any], removed: tuple[str, ...] = ()) -> Resource:
+        """A copy with some directives set to new values (and ``removed`` unset).
+
+        For resources derived from one loaded config (a File daemon fleet's
+        members): everything else, including the TLS view when the TLS
+        directives are untouched, is shared with this resource, not copied.
+        """
+        new = Resource(self.spec, self.file, self.line, self.persona)
+        new._values = dict(self._values)
+        for key in removed:
+            new._values.pop(self._item(key).name, None)
+        for key, value in values.items():
+            new._values[self._item(key).name] = value
+        new.name = str(new._values.get("Name", self.name))
+        new._where = self._where
+        new._parent = self._parent
+        if not any(self._item(k).name.startswith("Tls") for k in (*values, *removed)):
+            new._tls = self._tls
+        return new
+
     # -- convenience views -------------------------------------------------------
 
     @property

@@ -40,7 +40,11 @@ _LAST_JOB: dict[str, tuple[str, bytes]] = {}
 
 
 def install(faults: FaultSet | None) -> None:
-    """Make ``faults`` the active set of this context (and of tasks started from it)."""
+    """Make ``faults`` the active set of this context (and of tasks started from it).
+
+    The memory of earlier job keys starts afresh with it.
+    """
+    _LAST_JOB.clear()
     _ACTIVE.set(faults)
 
 

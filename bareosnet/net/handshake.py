@@ -405,6 +405,10 @@ class AcceptorSettings:
     timeout: float = DEFAULT_HANDSHAKE_TIMEOUT
     peek_timeout: float = 10.0
     failure_delay: float = DEFAULT_AUTH_FAILURE_DELAY
+    # A pre-18.2 daemon whose first receive fails (a TLS ClientHello read as an
+    # oversize packet) sleeps 5 s, not its authentication delay (17.2
+    # socket_server.c); None = failure_delay.
+    request_failure_delay: float | None = None
 
 
 # The PSK callback of a shared context cannot close over per-connection state,
@@ -497,8 +501,11 @@ async def accept(
                 try:
                     decode_header(first[:HEADER_LENGTH])
                 except OversizePacketError as exc:
-                    if settings.failure_delay > 0:
-                        await trio.sleep(settings.failure_delay)
+                    delay = settings.request_failure_delay
+                    if delay is None:
+                        delay = settings.failure_delay
+                    if delay > 0:
+                        await trio.sleep(delay)
                     raise ProtocolError(f"{exc}; terminating connection") from None
             peek = PeekResult.CLEARTEXT if len(first) >= HEADER_LENGTH else PeekResult.TOO_SHORT
         else:

@@ -33,6 +33,7 @@ from daemons.common.server import ConnectionLimits
 
 DEFAULT_IDLE_TIMEOUT = 1800.0
 DEFAULT_FAILURE_DELAY = 5.0  # Bareos's sleep after a refused authentication
+REQUEST_FAILURE_DELAY = 5.0  # 17.2's sleep after an unreadable first packet (FD and SD)
 
 
 @attrs.frozen
@@ -143,9 +144,11 @@ class ListeningDaemon[O: DaemonOptions](ABC):
         cached = self._settings_cache
         if cached is not None and cached[0] is cfg:
             return cached[1]
+        # A shorter --auth-failure-delay (tests) shortens the 17.2 request delay too.
         settings = attrs.evolve(
-            self._acceptor_settings(cfg), peek_timeout=self.options.peek_timeout
-        )
+            self._acceptor_settings(cfg), peek_timeout=self.options.peek_timeout,
+            request_failure_delay=min(REQUEST_FAILURE_DELAY, self.options.failure_delay),
+        )  # fmt: skip
         self._settings_cache = (cfg, settings)
         return settings
 

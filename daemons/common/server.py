@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, Protocol
 
 import attrs
 import structlog
@@ -150,12 +150,13 @@ async def _accept_loop(listener: trio.SocketListener, daemon: Daemon, nursery: t
             nursery.start_soon(_admitted, daemon, stream, admission, host)
 
 
-async def _signals(daemon: Daemon, cancel_scope: trio.CancelScope, signals: AsyncIterator[int]) -> None:
+async def _signals(reload: Callable[[], None], cancel_scope: trio.CancelScope,
+                   signals: AsyncIterator[int]) -> None:  # fmt: skip
     async for signum in signals:
         if signum == signal.SIGHUP:
             log.info("reload.requested")
             try:
-                daemon.reload()
+                reload()
             except Exception as exc:  # a bad config keeps the old one
                 log.error("reload.failed", reason=str(exc))
         else:
@@ -198,7 +199,7 @@ async def _serve(
 ) -> None:
     try:
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(_signals, daemon, nursery.cancel_scope, signals)
+            nursery.start_soon(_signals, daemon.reload, nursery.cancel_scope, signals)
             admission = _Admission(daemon)
             for listener in listeners:
                 nursery.start_soon(_accept_loop, listener, daemon, nursery, admission)
@@ -207,3 +208,74 @@ async def _serve(
     finally:
         with trio.CancelScope(shield=True), trio.move_on_after(5):
             await daemon.shutdown()
+
+
+# ---------------------------------------------------------------- many daemons, one process
+
+
+def _summary(addresses: list[str]) -> list[str]:
+    return addresses if len(addresses) <= 6 else [*addresses[:3], "...", *addresses[-2:]]
+
+
+async def _with_context(fields: dict[str, Any], fn: Callable[..., Any], *args: Any) -> None:
+    # Everything this task starts inherits the context: each member's lines name it.
+    with structlog.contextvars.bound_contextvars(**fields):
+        await fn(*args)
+
+
+async def _open_group_listeners(daemons: Sequence[Daemon]) -> list[tuple[Daemon, trio.SocketListener]]:
+    opened: list[tuple[Daemon, trio.SocketListener]] = []
+    try:
+        for daemon in daemons:
+            for host, port in daemon.listen_addresses():
+                opened += [(daemon, lst) for lst in await trio.open_tcp_listeners(port, host=host)]
+    except BaseException:
+        for _, lst in opened:
+            lst.socket.close()
+        raise
+    return opened
+
+
+async def serve_group(
+    daemons: Sequence[Daemon],
+    reload: Callable[[], None],
+    *,
+    name: str,
+    task_status: trio.TaskStatus[list[int]] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve several daemons in one process until SIGINT/SIGTERM (a File daemon fleet).
+
+    Each daemon keeps its own listeners and its own connection limits (the
+    per-peer cap counts per daemon, so one Director reaching every member
+    is never refused); the process has one signal receiver, and SIGHUP
+    calls ``reload`` once for the whole group.  Log lines of a daemon's
+    connections carry its ``resource`` name.
+    """
+    pairs = await _open_group_listeners(daemons)
+    ports = [lst.socket.getsockname()[1] for _, lst in pairs]
+    with trio.open_signal_receiver(signal.SIGHUP, signal.SIGTERM, signal.SIGINT) as signals:
+        if _stop_requested:
+            log.info("daemon.stopping", signal="before start")
+            for _, lst in pairs:
+                await lst.aclose()
+            task_status.started([])
+            return
+        addresses = [f"{lst.socket.getsockname()[0]}:{lst.socket.getsockname()[1]}" for _, lst in pairs]
+        log.info("daemon.listening", daemon=name, daemons=len(daemons), listeners=len(pairs),
+                 addresses=_summary(addresses))  # fmt: skip
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_signals, reload, nursery.cancel_scope, signals)
+                admissions = {id(d): _Admission(d) for d in daemons}
+                for daemon, lst in pairs:
+                    fields = {"resource": getattr(daemon, "name", None)}
+                    nursery.start_soon(_with_context, fields, _accept_loop, lst, daemon, nursery,
+                                       admissions[id(daemon)])  # fmt: skip
+                for daemon in daemons:
+                    fields = {"resource": getattr(daemon, "name", None)}
+                    nursery.start_soon(_with_context, fields, daemon.run_background, nursery)
+                task_status.started(ports)
+        finally:
+            with trio.CancelScope(shield=True), trio.move_on_after(10):
+                for daemon in daemons:
+                    await daemon.shutdown()

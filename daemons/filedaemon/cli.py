@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from daemons.common.daemon_cli import daemon_options, daemon_parser, run_emulator
+from daemons.filedaemon import fleet
 from daemons.filedaemon.daemon import FdOptions, FileDaemon
 
 DEFAULT_CONFIG = "/etc/bareos/bareos-fd.d"
@@ -20,6 +21,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="serve the port from N processes (SO_REUSEPORT; jobs, status and "
                         "cancel stay consistent across them; default 1)")  # fmt: skip
+    fleet.add_arguments(p)
     return p
 
 
@@ -33,6 +35,11 @@ def options(args: argparse.Namespace) -> FdOptions:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.fleet:
+        if args.workers != 1:
+            print("bareos-fd-emu: --fleet and --workers cannot be combined", file=sys.stderr)
+            return 2
+        return fleet.run_fleet(args, options)
     return run_emulator(args, "fd", FileDaemon, options)
 
 

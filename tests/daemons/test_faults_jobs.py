@@ -150,3 +150,18 @@ def test_proxy_between_the_director_and_the_fd(tmp_path: Path) -> None:
             _, err = proxy.communicate()
     assert proxy.returncode == 0, err
     assert "proxy.fault_armed" in err or "corrupt-header:1@side=acceptor,count=1" in err, err
+
+
+@pytest.mark.parametrize("script", ["bareos-dir-emu", "bareos-sd-emu", "bareos-fd-emu"])
+def test_a_bad_fault_flag_is_one_line_and_exit_1(script: str) -> None:
+    conf = {"bareos-dir-emu": "dir", "bareos-sd-emu": "sd", "bareos-fd-emu": "fd"}[script]
+    done = subprocess.run([str(BIN / script), "-c", str(REPO / "configs" / conf), "-t",
+                           "--fault", "stall-before:soon"],
+                          capture_output=True, text=True, timeout=30, cwd=REPO)  # fmt: skip
+    assert done.returncode == 1, done
+    assert done.stderr.strip() == (
+        "error: --fault: stall-before: SECONDS='soon' is not a valid seconds"), done.stderr
+    ok = subprocess.run([str(BIN / script), "-c", str(REPO / "configs" / conf), "-t",
+                         "--fault", "vanish:10@conn=6,count=1"],
+                        capture_output=True, text=True, timeout=30, cwd=REPO)  # fmt: skip
+    assert ok.returncode == 0, ok

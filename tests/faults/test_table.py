@@ -116,3 +116,11 @@ def test_drops_and_vanish_close_where_asked():
 def test_slowloris_and_bandwidth_pace_the_bytes():
     assert _run("slowloris:5", [b"ab"]) == [Write(b"a"), Sleep(0.005), Write(b"b"), Sleep(0.005)]
     assert _run("bandwidth:1000", [b"x" * 500]) == [Write(b"x" * 500), Sleep(0.5)]
+
+
+def test_docs_list_every_fault():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "faults.md").read_text()
+    for row in FAULTS:
+        assert f"| `{row.usage.split('[')[0].split(':')[0]}" in docs, row.name

@@ -303,3 +303,21 @@ async def test_no_fault_set_wraps_nothing():
     assert isinstance(out.connector, ConnectionInfo)
     with trio.fail_after(1):
         pass
+
+
+async def test_session_key_of_another_job_is_refused():
+    """Row 6: the second job's connection uses the first job's key with its own name."""
+    job = CONNECTIONS["6"]
+    first, second = b"a" * 32, b"b" * 32
+    faulty.install(FaultSet.parse(["session-key-other-job@count=1"]))
+    out = await run_pair(job, connector_tls=PSK, acceptor_tls=PSK,
+                         connector_key=first, acceptor_key=first)  # fmt: skip
+    assert isinstance(out.connector, ConnectionInfo)  # nothing earlier to take a key from
+    out = await run_pair(job, connector_tls=PSK, acceptor_tls=PSK,
+                         connector_key=second, acceptor_key=second)  # fmt: skip
+    failed(out.connector, "psk-mismatch")
+    failed(out.acceptor, "psk-mismatch")
+    out = await run_pair(job, connector_tls=CLEAR, acceptor_tls=CLEAR,
+                         connector_key=second, acceptor_key=second)  # fmt: skip
+    assert isinstance(out.connector, ConnectionInfo), out  # spent: the next job is fine
+    faulty.install(None)

@@ -15,6 +15,7 @@ from daemons.common import texts
 from daemons.common.commands import TERMINATED_HEADER, job_type_text, level_text, terminated_row
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
+from daemons.director.console.status_all import all_clients_status
 from daemons.director.jobs.scheduler import scheduled_jobs
 from daemons.director.jobs.setup import job_type_of
 from daemons.director.probing.clients import ClientConnectError
@@ -316,9 +317,9 @@ async def all_status(s: CommandSession) -> None:
             continue
         seen.add(where)
         await storage_status(s, store, None)
-    for client in s.rt.clients():
-        if s.allowed("client", client.name):
-            await client_status(s, client, None)
+    # Asked concurrently, printed in this order (see status_all).
+    clients = [c for c in s.rt.clients() if s.allowed("client", c.name)]
+    await all_clients_status(s, clients, client_status)
 
 
 # -- selecting resources

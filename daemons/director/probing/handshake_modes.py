@@ -17,10 +17,11 @@ are written: ``failed`` means "probe again", the same as no entry.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,8 @@ class HandshakeModeStore:
         self._modes: dict[str, HandshakeMode] = {}
         self._fingerprints: dict[str, ClientFingerprint] = {}
         self._saved_at: dict[str, str] = {}
+        self._deferring = 0  # > 0: inside deferred_writes(); _dirty: a write is owed
+        self._dirty = False
 
     # -- queries
     def get(self, name: str) -> HandshakeMode:
@@ -99,6 +102,21 @@ class HandshakeModeStore:
         self._fingerprints.clear()
         self._saved_at.clear()
         self._write()
+
+    @contextlib.contextmanager
+    def deferred_writes(self) -> Iterator[None]:
+        """Write the file once at the end instead of once per change.
+
+        For many concurrent probes (``status all``): each write is a full
+        rewrite with fsync, which blocks the Director's event loop.
+        """
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
+            if not self._deferring and self._dirty:
+                self._write()
 
     # -- persistence
     def load(self, current: Iterable[tuple[str, ClientFingerprint]]) -> None:
@@ -153,6 +171,10 @@ class HandshakeModeStore:
     def _write(self) -> None:
         if self.path is None:
             return
+        if self._deferring:
+            self._dirty = True
+            return
+        self._dirty = False
         clients = {
             name: {
                 "mode": self._modes[name].value,
