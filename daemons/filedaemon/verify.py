@@ -33,7 +33,7 @@ from bareosnet.errors import ProtocolError
 from bareosnet.proto.attributes import AttributeRecord, FileType, Stat, encode_stat
 from bareosnet.proto.signals import Signal
 from bareosnet.proto.streams import Stream
-from daemons.filedaemon.backup import digest_factory, version_line
+from daemons.filedaemon.backup import digest_factory
 from daemons.filedaemon.fileselect import Found, Notice, Walker
 from daemons.filedaemon.interfaces import DirectorSession, fd_command
 from daemons.filedaemon.job_state import FATAL_ERROR, RUNNING, TERMINATED, FdJob
@@ -162,19 +162,20 @@ class VolumeVerifyRun(RestoreRun):
 
 
 async def _verify_volume(s: DirectorSession, job: FdJob) -> bool:
-    """False without a data connection: OpenSdReadSession fails, no EOD follows."""
+    """False when no read session opened: Bareos's ``VerifyCmd`` then returns at once
+    (``OpenSdReadSession`` failed), without the EOD that ends the verify lines."""
     from daemons.filedaemon.job_commands import _storage_stream, data_phase
 
     stream = await _storage_stream(s, job)
     if stream is None:
-        await s.msgs.fatal("Improper calling sequence.\n")
+        await s.msgs.fatal("Improper calling sequence.\n")  # OpenSdReadSession, no SD
         job.set_status(FATAL_ERROR)
         return False
     options = s.daemon.options
-    settings = RestoreSettings(timeout=options.sd_reply_timeout,
-                               version_line=version_line(options.persona))  # fmt: skip
+    # DoVerifyVolume logs no "Version:" line (DoRestore does).
+    settings = RestoreSettings(timeout=options.sd_reply_timeout, version_line="")
     run = VolumeVerifyRun(job, s.msgs, SdChannel(stream, timeout=settings.timeout),
                           RestoreOptions(), settings)  # fmt: skip
     await data_phase(s, job, run.run)
     log.info("verify.volume_done", job=job.job, status=job.status, files=run.count)
-    return True
+    return run.ticket != 0
