@@ -137,6 +137,15 @@ class DirectorRuntime:
         self.jobs.reconfigure()
         log.info("reload.done", clients=len(self.clients()), consoles=len(self.cfg.all("console")))
 
+    def load_added(self) -> None:
+        """Read the configuration again after "configure add" wrote a resource file.
+
+        Unlike :meth:`reload` the running state stays (handshake modes, enable/disable):
+        Bareos parses only the new file into its running configuration.  On error the old
+        configuration stays and the error propagates.
+        """
+        self.cfg = self._load()
+
     def is_enabled(self, rtype: str, res: Any) -> bool:
         """The resource's Enabled directive, unless "enable"/"disable" changed it since."""
         override = self.enabled_overrides.get((rtype, res.name))

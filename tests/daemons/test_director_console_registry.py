@@ -19,7 +19,7 @@ EMULATED = {
     ".bvfs_update", ".bvfs_get_jobids", ".bvfs_lsdirs", ".bvfs_lsfiles", ".bvfs_versions",
     ".bvfs_restore", ".bvfs_cleanup", ".bvfs_clear_cache",
     ".jobs", ".jobdefs", ".filesets", ".pools", ".schedule", ".defaults", "use", "rerun",
-    "disable", "enable", "time",
+    "disable", "enable", "time", "configure",
 }  # fmt: skip
 
 

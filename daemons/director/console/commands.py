@@ -16,6 +16,7 @@ from daemons.director.console.registry import TABLE, Command
 COMMAND_MODULES = (
     "admin_commands",
     "basic",
+    "configure",
     "bvfs_commands",
     "estimate",
     "faults",

@@ -57,6 +57,8 @@ class ConsoleDirector(Director, Protocol):
 
     def is_enabled(self, rtype: str, res: Any) -> bool: ...
 
+    def load_added(self) -> None: ...
+
 
 class CommandSession(Protocol):
     """What a command handler may use of the console session that runs it."""

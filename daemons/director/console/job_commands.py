@@ -290,6 +290,14 @@ async def restore(s: CommandSession, args: Args) -> bool:
                 job_ids = await most_recent()
                 if job_ids is None:
                     return False
+            elif choice == 11:
+                answer = await s.ask("Enter JobId to get the state to restore: ")
+                if answer is None or not answer.strip().isdigit():
+                    return False
+                job_ids = dialog.job_dependencies(s, int(answer))
+                if job_ids is None:
+                    await out.error(f"Unable to get Job record for JobId={answer.strip()}\n")
+                    return False
             else:
                 await out.warning(f"Item {choice + 1} ({dialog.MENU[choice]}) is not emulated "
                                   "by this Director.\n")  # fmt: skip
