@@ -153,6 +153,7 @@ def client_main(port: int, members: int, first: int, step: int, count: int) -> N
     tls = TlsSettings(enable=not os.environ.get("CLEAR"), require=False)
     held: list[Any] = []
     failures: list[str] = []
+    release = os.environ.get("FLEET_BENCH_RELEASE") == "1"
 
     async def one(i: int, limiter: trio.CapacityLimiter) -> None:
         host = str(start + ((first + i * step) % members))
@@ -164,6 +165,8 @@ def client_main(port: int, members: int, first: int, step: int, count: int) -> N
             except Exception as exc:  # counted and reported, the run goes on
                 failures.append(f"{host}: {exc}")
                 return
+            if release:
+                await stream.aclose()  # it answered; free the descriptor for the next one
             held.append(stream)
 
     async def main() -> None:
@@ -223,10 +226,15 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=1000)
     ap.add_argument("--connections", type=int, default=10000)
     ap.add_argument("--clients", type=int, default=2)
+    ap.add_argument("--release", action="store_true",
+                    help="close each connection after its login (every member answers; "
+                         "for fleets whose listeners leave too few descriptors to hold them)")  # fmt: skip
     ap.add_argument(
         "--port", type=int, default=19102, help="FD Port of every member (default 19102)"
     )
     args = ap.parse_args()
+    if args.release:
+        os.environ["FLEET_BENCH_RELEASE"] = "1"  # read by the client processes
     with tempfile.TemporaryDirectory(prefix="fleet-mem-") as tmp:
         config = _config(Path(tmp), args.port)
         one = Fleet(config, 1)
@@ -250,6 +258,12 @@ def main() -> None:
                 held, failed, seconds = hold_connections(args.port, args.members,
                                                          args.connections, args.clients)  # fmt: skip
                 rss_held = fleet.settled_rss()
+                if args.release:
+                    distinct = min(args.members, args.connections)
+                    print(f"  {held} logins answered ({failed} failed) in {seconds:.1f} s "
+                          f"({held / seconds:.0f} logins/s) by {distinct} distinct members; "
+                          f"RSS after: {rss_held / 1024:.1f} MiB")  # fmt: skip
+                    return
                 print(
                     f"  {held} connections authenticated and held ({failed} failed) in "
                     f"{seconds:.1f} s ({held / seconds:.0f} logins/s), spread over "

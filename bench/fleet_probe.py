@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -51,6 +53,11 @@ def _director(root: Path, port: int) -> Path:
     return root / "dir"
 
 
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--members", type=int, default=1000)
@@ -70,7 +77,7 @@ def main() -> None:
                         "-t"], check=True)  # fmt: skip
         fleet = Fleet(config, args.members, *flags, first=FIRST)
         director = subprocess.Popen([str(BIN / "bareos-dir-emu"), "-c", str(dir_root), "--log-format", "json"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                                    stdout=(root / "dir.log").open("w"), stderr=subprocess.STDOUT)  # fmt: skip
         try:
             fleet.wait_ready()
             deadline = time.monotonic() + 60
@@ -86,15 +93,19 @@ def main() -> None:
             print(f"fleet of {args.members} ({args.mix}) ready in {fleet.ready_wall:.2f} s")
             for n in (1, 2):
                 dropped = fleet.counts.get("handshake.failed", 0)
+                cpu = _cpu_seconds(fleet.proc.pid), _cpu_seconds(director.pid)
                 t = time.perf_counter()
                 out = c.call("status all").decode(errors="replace")
                 seconds = time.perf_counter() - t
+                used = _cpu_seconds(fleet.proc.pid) - cpu[0], _cpu_seconds(director.pid) - cpu[1]
                 time.sleep(0.5)  # the fleet's log lines of this pass
                 answered = out.count(" Version: ") - 1  # minus the Director's own header
                 print(
                     f"  pass {n}: status all in {seconds:.2f} s, {answered} clients answered, "
                     f"{out.count(PROBING)} probed, "
-                    f"{fleet.counts.get('handshake.failed', 0) - dropped} TLS attempts dropped by the fleet"
+                    f"{fleet.counts.get('handshake.failed', 0) - dropped} TLS attempts dropped "
+                    f"by the fleet; CPU: fleet {used[0]:.2f} s, Director {used[1]:.2f} s; "
+                    f"load average {os.getloadavg()[0]:.1f}"
                 )
             j = bareos.bsock.DirectorConsoleJson(
                 address="127.0.0.1", port=dir_port, password=CONSOLE_PASSWORD
@@ -103,6 +114,11 @@ def main() -> None:
                 x.get("handshake_mode") for x in j.call(".clients")["clients"]
             )
             print(f"  saved modes (.api 2 .clients): {dict(modes)}")
+            for line in (root / "dir.log").read_text().splitlines():
+                if '"status_all.done"' in line:
+                    e = json.loads(line)
+                    print(f"  Director: asked {e['clients']} clients in {e['asked_seconds']} s, "
+                          f"printed their answers in {e['printed_seconds']} s")
         finally:
             director.terminate()
             director.wait(30)

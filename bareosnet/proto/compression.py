@@ -206,3 +206,41 @@ def data_stream(*, sparse: bool, compression: Compression | None) -> int:
     if compression is not None:
         return Stream.SPARSE_COMPRESSED_DATA if sparse else Stream.COMPRESSED_DATA
     return Stream.SPARSE_DATA if sparse else Stream.FILE_DATA
+
+
+# The Director's names for the compression letters, first match in its table order
+# (dird/inc_conf.cc FS_options; "Z6" is listed as plain "gzip" before "gzip6").
+_REPORT_NAMES = (
+    ("Z6", "gzip"), *((f"Z{n}", f"gzip{n}") for n in range(1, 10)),
+    ("Zo", "lzo"), ("Zff", "lzfast"), ("Zf4", "lz4"), ("Zfh", "lz4hc"),
+)  # fmt: skip
+
+
+def report_algorithms(option_flags: list[str]) -> list[str]:
+    """``FindUsedCompressalgos``: the algorithms of every Options block, in order."""
+    found: list[str] = []
+    for flags in option_flags:
+        i = 0
+        while i < len(flags):
+            if flags[i] == "Z":
+                for letters, name in _REPORT_NAMES:
+                    if flags.startswith(letters, i):
+                        found.append(name)
+                        i += len(letters) - 1
+                        break
+            i += 1
+    return found
+
+
+def software_compression_text(read_bytes: int, job_bytes: int, option_flags: list[str]) -> str:
+    """The job report's ``Software Compression:`` value (Bareos ``dird/backup.cc``).
+
+    ``None`` without compression options or bytes read, else the saving in
+    per cent of the bytes read, one decimal, and the algorithms:
+    ``62.3 % (gzip)``.
+    """
+    names = report_algorithms(option_flags)
+    if read_bytes == 0 or not names:
+        return "None"
+    saving = 100.0 - 100.0 * (job_bytes / read_bytes)
+    return f"{saving:.1f} % ({','.join(names)})"

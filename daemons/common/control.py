@@ -23,6 +23,7 @@ from bareosnet.proto.signals import Signal
 from daemons.common.commands import (
     CommandTable,
     DotStatus,
+    RecentJobs,
     SessionEnd,
     resolve_reply,
     run_command_loop,
@@ -43,6 +44,28 @@ class ControlDaemon(Protocol):
 
     @property
     def log(self) -> Any: ...  # the daemon's structlog logger
+
+
+class ListeningDaemonView(ControlDaemon, Protocol):
+    """What the File and Storage daemons' handlers both see of ``ListeningDaemon``.
+
+    Each daemon's ``interfaces`` module extends it with its own state and
+    narrows ``options`` to its own options class.
+    """
+
+    config: Any  # the configuration snapshot (swapped whole on reload)
+    recent: RecentJobs  # terminated jobs, for status
+
+    @property
+    def own(self) -> Any: ...
+
+    @property
+    def working_directory(self) -> str: ...
+
+    @property
+    def secure_erase(self) -> str | None: ...
+
+    def set_debug(self, level: int, trace: int) -> None: ...
 
 
 @attrs.define

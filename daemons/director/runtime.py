@@ -102,6 +102,8 @@ class DirectorRuntime:
         self.messages = ConsoleMessages()
         self.cfg = cfg
         self.settings = DirectorSettings.from_config(cfg)
+        # "enable"/"disable" of a Job, Client or Schedule: temporary, until the next reload.
+        self.enabled_overrides: dict[tuple[str, str], bool] = {}
         self.modes = HandshakeModeStore(self._state_path())
         self.modes.load((c.name, client_fingerprint(c)) for c in self.clients())
         self.file_daemons = FileDaemonConnector(self)
@@ -128,11 +130,28 @@ class DirectorRuntime:
                         hint="a new DirAddress/DirPort takes effect after a restart")  # fmt: skip
         self.cfg = cfg
         self.settings = settings
+        self.enabled_overrides = {}
         # As Bareos: a (re)load forgets every Client's handshake mode.
         self.modes = HandshakeModeStore(self._state_path())
         self.modes.reset_all()
         self.jobs.reconfigure()
         log.info("reload.done", clients=len(self.clients()), consoles=len(self.cfg.all("console")))
+
+    def load_added(self) -> None:
+        """Read the configuration again after "configure add" wrote a resource file.
+
+        Unlike :meth:`reload` the running state stays (handshake modes, enable/disable):
+        Bareos parses only the new file into its running configuration.  On error the old
+        configuration stays and the error propagates.
+        """
+        self.cfg = self._load()
+
+    def is_enabled(self, rtype: str, res: Any) -> bool:
+        """The resource's Enabled directive, unless "enable"/"disable" changed it since."""
+        override = self.enabled_overrides.get((rtype, res.name))
+        if override is not None:
+            return override
+        return bool(res.get("Enabled")) if res.spec.item("Enabled") is not None else True
 
     def clients(self) -> list[Any]:
         return list(self.cfg.all("client"))

@@ -40,7 +40,7 @@ from daemons.filedaemon.fleet_config import FleetMember
 
 log = structlog.get_logger("bareos.fd.fleet")
 
-FDS_PER_MEMBER_RESERVE = 12  # descriptors reserved per member for its connections
+FDS_PER_MEMBER_RESERVE = 4  # descriptors wanted per member for its connections
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -131,19 +131,30 @@ def write_director_config(path: str, bases: FleetBases) -> None:
              written=written, removed=removed)  # fmt: skip
 
 
-def raise_fd_limit(needed: int) -> int:
-    """Raise RLIMIT_NOFILE to ``needed`` (the hard limit too, if we may); returns the limit."""
+def raise_fd_limit(needed: int, listeners: int) -> int:
+    """Raise RLIMIT_NOFILE to ``needed`` (the hard limit too, if we may); returns the limit.
+
+    Without the right to raise the hard limit (no CAP_SYS_RESOURCE) the soft
+    limit goes up to the hard one, and a warning says how many connections
+    remain next to the ``listeners``.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return soft
+    try:
         new_hard = hard if hard == resource.RLIM_INFINITY or hard >= needed else needed
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (needed, new_hard))
-        except (ValueError, OSError) as exc:
-            log.warning("fleet.fd_limit", limit=soft, needed=needed,
-                        reason=f"cannot raise the open-file limit ({exc}); raise it with "
-                               f"'ulimit -n {needed}' or run as root")  # fmt: skip
-            return soft
-    return max(soft, needed) if soft != resource.RLIM_INFINITY else soft
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, new_hard))
+        return needed
+    except (ValueError, OSError) as exc:
+        reason = str(exc)
+    if hard != resource.RLIM_INFINITY and hard > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    log.warning("fleet.fd_limit", limit=soft, wanted=needed, listeners=listeners,
+                connections_left=max(0, soft - listeners - 64),
+                reason=f"cannot raise the open-file limit to {needed} ({reason}); raise the "
+                       f"hard limit first ('ulimit -Hn {needed}' as root)")  # fmt: skip
+    return soft
 
 
 def rss_kib() -> int:
@@ -217,7 +228,8 @@ def run_fleet(args: argparse.Namespace, options: Callable[[argparse.Namespace], 
         t0 = time.perf_counter()
         structlog.contextvars.bind_contextvars(daemon=FileDaemon.daemon_name)
         per_member = 2 if bases.members[0].host is None else 1  # any address: IPv4 and IPv6
-        raise_fd_limit(len(bases.members) * (per_member + FDS_PER_MEMBER_RESERVE) + 256)
+        listeners = len(bases.members) * per_member
+        raise_fd_limit(listeners + len(bases.members) * FDS_PER_MEMBER_RESERVE + 256, listeners)
         fleet = Fleet(bases, member_options, lambda: load(a), debug=a.debug)
         counts = {p.value: sum(1 for m in bases.members if m.persona is p) for p in bases.configs}
         log.info("fleet.starting", members=len(fleet.members), personas=counts,

@@ -17,7 +17,7 @@ import attrs
 from bareosnet.proto.framing import Frame, SignalFrame
 from daemons.common import control
 from daemons.common.command_registry import CommandRegistry
-from daemons.common.commands import CommandTable, RecentJobs, command_text, send_lines
+from daemons.common.commands import CommandTable, command_text, send_lines
 from daemons.common.daemon_base import DaemonOptions
 from daemons.filedaemon.job_state import FdJob, Messenger
 from daemons.filedaemon.jobs import JobRegistry
@@ -36,34 +36,15 @@ class FdOptions(DaemonOptions):
     sd_reply_timeout: float = 300.0  # every wait for a Storage daemon reply in a job
 
 
-class FdDaemon(Protocol):
+class FdDaemon(control.ListeningDaemonView, Protocol):
     """The File daemon as its sessions and handlers see it (``FileDaemon`` implements it)."""
 
-    config: Any  # the configuration snapshot (swapped whole on reload)
-    recent: RecentJobs  # terminated jobs, for status
     jobs: JobRegistry  # session keys, live jobs, passive SD links
     job_objects: dict[str, Any]  # unique job name -> FdJob (setbandwidth=)
     commands: CommandTable[DirectorSession]
 
     @property
     def options(self) -> FdOptions: ...
-
-    @property
-    def log(self) -> Any: ...
-
-    @property
-    def own(self) -> Any: ...
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def working_directory(self) -> str: ...
-
-    @property
-    def secure_erase(self) -> str | None: ...
-
-    def set_debug(self, level: int, trace: int) -> None: ...
 
     def bandwidth_limit(self, director: str) -> int: ...
 

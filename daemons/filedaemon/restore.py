@@ -482,7 +482,8 @@ class RestoreRun:
             job.set_status(ERROR_TERMINATED)
             return
         job.set_status(RUNNING)
-        await self.msgs.info(self.settings.version_line)
+        if self.settings.version_line:  # a volume verify reads without saying it
+            await self.msgs.info(self.settings.version_line)
         completed = await self._records()
         await self._flush_writer()
         job.set_status(WARNINGS if job.warnings else TERMINATED)

@@ -33,7 +33,7 @@ from bareosnet.errors import ProtocolError
 from bareosnet.proto.attributes import AttributeRecord, FileType, Stat, encode_stat
 from bareosnet.proto.signals import Signal
 from bareosnet.proto.streams import Stream
-from daemons.filedaemon.backup import digest_factory, version_line
+from daemons.filedaemon.backup import digest_factory
 from daemons.filedaemon.fileselect import Found, Notice, Walker
 from daemons.filedaemon.interfaces import DirectorSession, fd_command
 from daemons.filedaemon.job_state import FATAL_ERROR, RUNNING, TERMINATED, FdJob
@@ -86,8 +86,8 @@ async def verify_cmd(s: DirectorSession, text: str) -> bool:
     job.job_type, job.level = "V", level
     await s.msgs.send("2000 OK verify\n")
     if level == "O":
-        await _verify_volume(s, job)
-        await s.msgs.signal(Signal.EOD)
+        if await _verify_volume(s, job):
+            await s.msgs.signal(Signal.EOD)
         return False
     job.set_status(RUNNING)
     fi = 0
@@ -161,18 +161,21 @@ class VolumeVerifyRun(RestoreRun):
         self.job.files_examined = self.count
 
 
-async def _verify_volume(s: DirectorSession, job: FdJob) -> None:
+async def _verify_volume(s: DirectorSession, job: FdJob) -> bool:
+    """False when no read session opened: Bareos's ``VerifyCmd`` then returns at once
+    (``OpenSdReadSession`` failed), without the EOD that ends the verify lines."""
     from daemons.filedaemon.job_commands import _storage_stream, data_phase
 
     stream = await _storage_stream(s, job)
     if stream is None:
-        await s.msgs.fatal("Storage command not issued before Verify.\n")
+        await s.msgs.fatal("Improper calling sequence.\n")  # OpenSdReadSession, no SD
         job.set_status(FATAL_ERROR)
-        return
+        return False
     options = s.daemon.options
-    settings = RestoreSettings(timeout=options.sd_reply_timeout,
-                               version_line=version_line(options.persona))  # fmt: skip
+    # DoVerifyVolume logs no "Version:" line (DoRestore does).
+    settings = RestoreSettings(timeout=options.sd_reply_timeout, version_line="")
     run = VolumeVerifyRun(job, s.msgs, SdChannel(stream, timeout=settings.timeout),
                           RestoreOptions(), settings)  # fmt: skip
     await data_phase(s, job, run.run)
     log.info("verify.volume_done", job=job.job, status=job.status, files=run.count)
+    return run.ticket != 0

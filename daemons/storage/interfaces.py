@@ -10,13 +10,13 @@ is ``async def h(s: DirectorSession, text: str) -> bool`` ("go on?"), registered
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 import attrs
 
 from daemons.common import control
 from daemons.common.command_registry import CommandRegistry
-from daemons.common.commands import CommandTable, RecentJobs
+from daemons.common.commands import CommandTable
 from daemons.common.daemon_base import DaemonOptions
 from daemons.storage.devices import DeviceUse, VolumeTable
 from daemons.storage.dirlink import DirectorLink
@@ -32,11 +32,9 @@ class SdOptions(DaemonOptions):
     catalog_timeout: float = 1800.0  # wait this long for the Director's catalog answers
 
 
-class SdDaemon(Protocol):
+class SdDaemon(control.ListeningDaemonView, Protocol):
     """The Storage daemon as its sessions and jobs see it (``StorageDaemon`` implements it)."""
 
-    config: Any  # the configuration snapshot (swapped whole on reload)
-    recent: RecentJobs  # terminated jobs, for status
     jobs: JobRegistry  # session keys and running jobs
     active_jobs: dict[str, SdJob]  # announced by a Director and not yet ended
     volumes: VolumeTable  # volumes open for appending
@@ -47,24 +45,7 @@ class SdDaemon(Protocol):
     def options(self) -> SdOptions: ...
 
     @property
-    def log(self) -> Any: ...
-
-    @property
-    def own(self) -> Any: ...
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def working_directory(self) -> str: ...
-
-    @property
-    def secure_erase(self) -> str | None: ...
-
-    @property
     def catalog_timeout(self) -> float: ...
-
-    def set_debug(self, level: int, trace: int) -> None: ...
 
     def status_view(self) -> SdStatusView: ...
 

@@ -18,7 +18,7 @@ from daemons.director.catalog.bvfs import (
     restore_list_selection,
 )
 from daemons.director.catalog.store import Catalog
-from tests.daemons.test_director_units import EOD, _session, runtime
+from tests.daemons.test_director_units import EOD, PROMPT, _session, runtime
 
 
 def test_parent_and_basename_follow_bareos() -> None:
@@ -147,4 +147,52 @@ async def test_text_mode_lines_and_acl_filter() -> None:
         assert (await v.frames({EOD}))[0] == b"Unauthorized command from this console.\n"
         await v.cmd(f".bvfs_get_jobids jobid={incr}")
         assert await v.frames({EOD}) == [b"\n", EOD]
+        nursery.cancel_scope.cancel()
+
+
+def test_backslash_takes_the_next_character_as_bareos_next_arg() -> None:
+    from daemons.director.console.args import parse_args
+
+    # bareos-webui sends fname="<addslashes(name)>" to .bvfs_versions.
+    a = parse_args(r'.bvfs_versions jobid=0 client=fd pathid=3 fname="it\'s \"q\" \\ x.txt"')
+    assert a.value("fname") == 'it\'s "q" \\ x.txt'
+    assert parse_args(r"cmd a\ b").words == (("cmd", None), ("a b", None))
+
+
+BAD_LINES = [
+    ".bvfs_lsdirs jobid=abc path=/", ".bvfs_lsdirs jobid=1 pathid=-1", ".bvfs_lsdirs jobid=999 path=",
+    ".bvfs_lsfiles jobid=1 path=/d/ limit=99999999999999999999 offset=-5",
+    ".bvfs_lsfiles jobid=1,2 path=/d/ pattern=(", ".bvfs_lsfiles jobid=, path=",
+    ".bvfs_versions jobid=0 client=nosuch pathid=77777 fname=x", ".bvfs_versions jobid=0 path=/",
+    ".bvfs_restore path=b2x jobid=1 fileid=1", ".bvfs_restore path=b21 jobid=1 fileid=1,,2",
+    ".bvfs_restore path=b21 jobid=1 hardlink=1", ".bvfs_restore path=b21 jobid=1 dirid=999999",
+    ".bvfs_restore path=b21 jobid=1 fileid=99999999999999999999999",
+    ".bvfs_get_jobids jobid=x", ".bvfs_get_jobids ujobid=", ".bvfs_get_jobids jobid=99999999999999999999",
+    ".bvfs_update jobid=1,x", ".bvfs_cleanup path=;drop table File", ".bvfs_cleanup",
+    "restore file=?b2999 client=bareos-fd yes", "restore file=? client=bareos-fd yes",
+    ".defaults", ".defaults job=nosuch", ".pools type=", "use catalog=nosuch", "rerun",
+    "rerun jobid=x", "rerun jobid=999 yes", "rerun since_jobid=1 until_jobid=0", ".help item=nosuch",
+    ".help full=1",
+]  # fmt: skip
+
+
+async def test_bad_arguments_get_an_answer_and_the_console_lives_on() -> None:
+    rt = runtime()
+    _two_jobs(rt.catalog)
+    async with trio.open_nursery() as nursery:
+        c = await _session(rt, nursery)
+        for line in BAD_LINES:
+            await c.cmd(line)
+            assert (await c.frames({EOD}))[-1] == EOD, line
+        for line in BAD_LINES:  # and in .api 2: one JSON answer each
+            await c.cmd(".api 2")
+            await c.frames({PROMPT})
+            await c.cmd(line)
+            got = await c.frames({PROMPT})
+            assert isinstance(got[-2], bytes) and got[-2].startswith(b"{"), (line, got)
+            await c.cmd(".api 0")
+            await c.frames({EOD})
+        await c.cmd("version")
+        assert (await c.frames({EOD}))[0].startswith(b"bareos-dir Version: ")  # type: ignore[union-attr]
+        assert rt.catalog.file_count(1) == 5  # the File table is still there
         nursery.cancel_scope.cancel()

@@ -19,6 +19,7 @@ EMULATED = {
     ".bvfs_update", ".bvfs_get_jobids", ".bvfs_lsdirs", ".bvfs_lsfiles", ".bvfs_versions",
     ".bvfs_restore", ".bvfs_cleanup", ".bvfs_clear_cache",
     ".jobs", ".jobdefs", ".filesets", ".pools", ".schedule", ".defaults", "use", "rerun",
+    "disable", "enable", "time", "configure",
 }  # fmt: skip
 
 
@@ -31,8 +32,19 @@ def test_every_registered_command_declares_usage_acl_and_api_shape() -> None:
         assert cmd.acl == cmd.key, cmd.key  # Bareos's Command ACL names the command key
         assert cmd.api, cmd.key
     # The ones with arguments say which (help <command> prints them under "Arguments:").
-    for key in (".api", ".status", "cancel", "list", "restore", "run", "show", "status", "wait",
-                "fault", "estimate"):
+    for key in (
+        ".api",
+        ".status",
+        "cancel",
+        "list",
+        "restore",
+        "run",
+        "show",
+        "status",
+        "wait",
+        "fault",
+        "estimate",
+    ):
         assert lookup(key).usage, key  # type: ignore[union-attr]
     assert ALWAYS_ALLOWED == {"exit", "quit", "whoami"}
 
@@ -86,8 +98,12 @@ async def test_help_and_dot_help_are_built_from_the_table() -> None:
         # result[".help"]["permission"]).
         result = json.loads(got[2])["result"]
         assert list(result) == [c.key for c in COMMANDS if c.emulated]
-        assert result["wait"] == {"command": "wait", "description": lookup("wait").help,  # type: ignore[union-attr]
-                                  "arguments": lookup("wait").usage, "permission": True}  # type: ignore[union-attr]
+        assert result["wait"] == {
+            "command": "wait",
+            "description": lookup("wait").help,  # type: ignore[union-attr]
+            "arguments": lookup("wait").usage,
+            "permission": True,
+        }  # type: ignore[union-attr]
         nursery.cancel_scope.cancel()
 
 

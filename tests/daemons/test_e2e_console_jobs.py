@@ -114,6 +114,12 @@ def test_estimate_accurate_incremental_and_interactive_restore(tmp_path: Path) -
         table = c.call("list jobs").decode()
         row = next(ln for ln in table.splitlines() if re.match(rf"^\|\s+{rid} \|", ln))
         assert re.search(r"\| R\s+\| F\s+\|", row), table
+        # Item 12: the state of one backup (the incremental needs its Full).
+        c.call("restore")
+        assert c.call("12").decode() == "Enter JobId to get the state to restore: "
+        out = c.call(str(incr)).decode()
+        assert f"You have selected the following JobIds: {full},{incr}\n" in out, out
+        assert c.call("quit").decode() == "Restore not done.\n"
 
     expected = snapshot(lab.data)
     del expected["run.sh"]

@@ -171,6 +171,10 @@ def test_every_compression_and_sparse_restore_the_tree(tmp_path: Path) -> None:
             fd_bytes = int(re.search(r"  FD Bytes Written:\s+([\d,]+)", msgs)[1].replace(",", ""))  # type: ignore[index]
             if comp:
                 assert fd_bytes < total / 2, (name, fd_bytes, total)  # the text compresses
+                report = rf"  Software Compression:   \d+\.\d % \({comp.lower()}\)\n"
+                assert re.search(report, msgs), msgs
+            else:
+                assert "  Software Compression:   None\n" in msgs, msgs
             if is_sparse:
                 # holes were skipped on the wire and stay holes on disk
                 assert fd_bytes < total - 6 * BLOCK, (name, fd_bytes)

@@ -121,3 +121,76 @@ def test_init_catalog_then_catalog(tmp_path: Path) -> None:
         assert lines[i + 1] == "      st_mode  differ. Cat: 81ed File: 81c0"
         assert "  Termination:            Verify Differences\n" in msgs
         assert os.stat(script).st_mode == 0o100700
+
+
+# ---------------------------------------------------------------- VolumeToCatalog
+
+
+def add_volume_jobs(lab: Lab) -> None:
+    write_config(lab.root / "dir", "bareos-dir.d", [
+        ("Job", {"Name": f"verify-vol{sfx}", "Type": Bare("Verify"),
+                 "Level": Bare("VolumeToCatalog"), "Verify Job": f"backup{sfx}",
+                 "Client": client, "FileSet": "Data", "Storage": "File0", "Pool": "Full",
+                 "Messages": "Standard"})
+        for sfx, client in (("", "fd"), ("-passive", "fd-passive"))
+    ])  # fmt: skip
+
+
+def _runs_of(words: list[str], marker: str) -> list[list[str]]:
+    """The command sequences (from a job's ``JobId=`` on) that contain ``marker``."""
+    runs: list[list[str]] = []
+    for w in words:
+        if w == "JobId":
+            runs.append([])
+        if runs:
+            runs[-1].append(w)
+    return [r[: r.index("run") + 1] if "run" in r else r for r in runs if marker in r]
+
+
+def test_volume_to_catalog_reads_the_volume_back(tmp_path: Path) -> None:
+    import sqlite3
+
+    lab = build_lab(tmp_path)
+    add_volume_jobs(lab)
+    entries = sum(1 for _ in lab.data.rglob("*")) + 1
+    with lab.running():
+        c = lab.console()
+        for sfx in ("", "-passive"):
+            backup_id = queue(c, f"run job=backup{sfx} yes")
+            assert "Backup OK" in finish(c, backup_id)
+            vol_id = queue(c, f"run job=verify-vol{sfx} yes")
+            msgs = finish(c, vol_id)
+            assert f"Verifying against JobId={backup_id} Job=backup{sfx}." in msgs, msgs
+            assert f"Start Verify JobId={vol_id} Level=VolumeToCatalog Job=verify-vol" in msgs
+            assert f'JobId {vol_id}: Using Device "FileStorage" to read.' in msgs, msgs
+            assert "  Verify Level:           VolumeToCatalog\n" in msgs
+            assert f"  Files Expected:         {entries}\n" in msgs, msgs
+            assert f"  Files Examined:         {entries}\n" in msgs, msgs
+            assert "  SD termination status:  OK\n" in msgs, msgs
+            assert "  Termination:            Verify OK\n" in msgs, msgs
+            assert jobs_table(c)[vol_id] == "T"
+        # The commands in Bareos's order (DoVerify), as the SD and the FD saw them.
+        sd_words = [e["command"] for e in lab.sd().events("command.received")]
+        fd_words = [e["command"] for e in lab.fd.events("command.received")]
+        active_sd = ["JobId", "bootstrap", "getSecureEraseCmd", "use storage", "run"]
+        passive_sd = ["JobId", "bootstrap", "getSecureEraseCmd", "use storage", "passive", "run"]
+        assert _runs_of(sd_words, "bootstrap") == [active_sd, passive_sd], sd_words
+        assert _runs_of(fd_words, "verify")[-2:] == [
+            ["JobId", "fileset", "storage", "verify"],
+            ["JobId", "fileset", "verify"],
+        ], fd_words
+
+        # The volume still holds the old digest of top.txt: change the catalog's copy.
+        db = sqlite3.connect(tmp_path / "dir" / "work" / "bareosnet-catalog.sqlite")
+        with db:
+            db.execute("UPDATE File SET MD5='AAAAAAAAAAAAAAAAAAAAAA' WHERE JobId=? AND Name=?",
+                       (backup_id, "top.txt"))  # fmt: skip
+        db.close()
+        diff_id = queue(c, "run job=verify-vol-passive yes")
+        msgs = finish(c, diff_id)
+        lines = job_lines(msgs, diff_id)
+        top = lab.data / "top.txt"
+        i = lines.index(f"File: {top}")
+        assert lines[i + 1] == (f"      MD5 digest differs. File={md5_text(top)} "
+                                "Cat=AAAAAAAAAAAAAAAAAAAAAA")  # fmt: skip
+        assert "  Termination:            Verify Differences\n" in msgs, msgs

@@ -61,11 +61,74 @@ async def test_disk_to_catalog_sends_verify_attributes_and_digests(tmp_path: Pat
     assert [fi for fi, _, _ in sorted(by_name.values())] == [1, 2, 3, 4]
 
 
-async def test_volume_level_is_refused(tmp_path: Path) -> None:
-    async with running_fd() as (_daemon, port):
+async def test_bad_level_and_volume_without_storage(tmp_path: Path) -> None:
+    # No storage command and no passive SD connection within the (short) wait.
+    async with running_fd(sd_wait_timeout=0.2) as (_daemon, port):
         d = await Director.connect(port)
         assert (await d.job(JOB, "dummy", ssl=254)).startswith(b"2000 OK Job ")
         assert await d.fileset([str(tmp_path)]) == b"2000 OK include\n"
-        await d.send("verify level=volume\n")
-        assert await d.reply() == b"2994 Bad verify level: verify level=volume\n\n"
+        await d.send("verify level=tape\n")
+        assert await d.reply() == b"2994 Bad verify level: verify level=tape\n\n"
         await d.aclose()
+
+        d = await Director.connect(port)
+        assert (await d.job(JOB + "x", "dummy", ssl=254)).startswith(b"2000 OK Job ")
+        assert await d.fileset([str(tmp_path)]) == b"2000 OK include\n"
+        await d.send("verify level=volume\n")
+        assert await d.reply() == b"2000 OK verify\n"
+        tail = await d.until_terminate()
+        await d.aclose()
+    # OpenSdReadSession fails: a fatal job message, no EOD, then the End Job line.
+    assert any("Fatal error: Improper calling sequence.\n" in m for m in d.jmsgs())
+    assert Signal.EOD not in tail
+    assert [p for p in tail if isinstance(p, bytes) and p.startswith(b"2800")][0].startswith(
+        b"2800 End Job TermCode=102 JobFiles=0 "
+    )
+
+
+async def test_volume_level_relays_the_backup_records(tmp_path: Path) -> None:
+    import trio
+
+    from bareosnet.proto.attributes import AttributeRecord
+    from bareosnet.proto.streams import Stream
+    from tests.daemons.test_fd_jobs import JOB as BJOB
+    from tests.daemons.test_fd_jobs import KEY, KEY2, backup
+    from tests.daemons.test_fd_jobs_support import MemorySD, make_tree
+
+    src = make_tree(tmp_path / "src")
+    sd = MemorySD(KEY.encode(), BJOB)
+    async with running_fd() as (_daemon, port), trio.open_nursery() as nursery:
+        await backup(port, sd, await sd.listen(nursery), [str(src)])
+        sd2 = MemorySD(KEY2.encode(), JOB, records=sd.records)
+        sd_port = await sd2.listen(nursery)
+        d = await Director.connect(port)
+        assert (await d.job(JOB, KEY2)).startswith(b"2000 OK Job ")
+        assert await d.fileset([str(src)]) == b"2000 OK include\n"
+        await d.send(f"storage address=127.0.0.1 port={sd_port} ssl=0 Authorization={KEY2}\n")
+        assert await d.reply() == b"2000 OK storage\n"
+        await d.send("verify level=volume\n")
+        assert await d.reply() == b"2000 OK verify\n"
+        tail = await d.until_terminate()
+        await d.aclose()
+        nursery.cancel_scope.cancel()
+    eod = tail.index(Signal.EOD)
+    lines = [p for p in tail[:eod] if isinstance(p, bytes) and not p.startswith(b"Jmsg")]
+    want: list[bytes] = []
+    n = 0
+    for r in sd.records:
+        if r.stream == Stream.UNIX_ATTRIBUTES:
+            rec = AttributeRecord.parse(r.data)
+            n += 1
+            stat = r.data.split(b"\0")[1]
+            link = rec.link.encode() if rec.link else b""
+            want.append(f"{n} 1 pinsug5 ".encode() + os.fsencode(rec.fname) + b"\0" + stat
+                        + b"\0" + link + b"\0")  # fmt: skip
+        elif r.stream == Stream.MD5_DIGEST:
+            b64 = base64.b64encode(r.data).rstrip(b"=")
+            want.append(f"{n} 3 ".encode() + b64 + f" *MD5-{n}*".encode())
+    assert lines == want
+    assert not any("Version:" in m for m in d.jmsgs())  # DoVerifyVolume logs none
+    assert sd2.commands[0].startswith(b"read open session = DummyVolume ")
+    assert sd2.commands[-2:] == [b"read close session 1\n", Signal.TERMINATE]
+    end = [p for p in tail if isinstance(p, bytes) and p.startswith(b"2800")][0]
+    assert end.startswith(f"2800 End Job TermCode=84 JobFiles={n} ".encode())

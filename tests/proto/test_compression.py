@@ -211,3 +211,13 @@ def test_fastlz_round_trip(data: bytes) -> None:
     assert fastlz.fastlz_decompress(block, len(data)) == data
     if data:
         assert block[0] >> 5 == 0  # level-1 marker
+
+
+def test_report_text_as_the_director_prints_it() -> None:
+    from bareosnet.proto.compression import software_compression_text
+
+    assert software_compression_text(1000, 377, ["Z6HAX"]) == "62.3 % (gzip)"
+    assert software_compression_text(1000, 377, ["MZ9", "Zf4H"]) == "62.3 % (gzip9,lz4)"
+    assert software_compression_text(1000, 1000, ["MHAX"]) == "None"
+    assert software_compression_text(0, 0, ["Zo"]) == "None"
+    assert software_compression_text(100, 120, ["Zff"]) == "-20.0 % (lzfast)"

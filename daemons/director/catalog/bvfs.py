@@ -257,8 +257,14 @@ class Bvfs:
             rx = re.compile(pattern)
             names = [n for n in names if rx.search(n)]
         return [
-            BvfsEntry("F", path_id, n, int(newest[n]["JobId"]), str(newest[n]["LStat"]),
-                      int(newest[n]["FileId"]))  # fmt: skip
+            BvfsEntry(
+                "F",
+                path_id,
+                n,
+                int(newest[n]["JobId"]),
+                str(newest[n]["LStat"]),
+                int(newest[n]["FileId"]),
+            )  # fmt: skip
             for n in names[offset : offset + limit]
         ]
 
@@ -288,8 +294,9 @@ class Bvfs:
             (path, name, client, *types, limit, offset),
         ).fetchall()
         return [
-            BvfsEntry("V", path_id, name, int(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]),
-                      int(r[5]))  # fmt: skip
+            BvfsEntry(
+                "V", path_id, name, int(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), int(r[5])
+            )  # fmt: skip
             for r in rows
         ]
 

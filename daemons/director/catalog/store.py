@@ -153,6 +153,7 @@ class Catalog:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._add_media_columns()
         # Jobs a previous process left running did not finish: they failed.
         stale = self.db.execute(
             "UPDATE Job SET JobStatus='E', ErrorText='Director stopped while the job ran' "
@@ -160,6 +161,23 @@ class Catalog:
             RUNNING_STATUSES,
         ).rowcount
         log.info("catalog.opened", path=target, stale_jobs=stale, next_jobid=self.next_job_id())
+
+    # Media columns that the console's update/label commands set and "llist volumes" shows;
+    # added to a catalog file an older emulator created.
+    _MEDIA_EXTRA = (
+        ("Enabled", "INTEGER NOT NULL DEFAULT 1"),
+        ("Recycle", "INTEGER NOT NULL DEFAULT 1"),
+        ("VolRetention", "INTEGER NOT NULL DEFAULT 31536000"),
+        ("VolUseDuration", "INTEGER NOT NULL DEFAULT 0"),
+        ("MaxVolJobs", "INTEGER NOT NULL DEFAULT 0"),
+        ("MaxVolFiles", "INTEGER NOT NULL DEFAULT 0"),
+    )
+
+    def _add_media_columns(self) -> None:
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(Media)")}
+        for name, decl in self._MEDIA_EXTRA:
+            if name not in have:
+                self.db.execute(f"ALTER TABLE Media ADD COLUMN {name} {decl}")
 
     @classmethod
     def in_working_directory(cls, workdir: str | None) -> Catalog:

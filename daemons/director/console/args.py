@@ -41,12 +41,21 @@ class Args:
 
 
 def parse_args(line: str) -> Args:
-    """Words separated by blanks; ``"..."`` groups blanks; ``key=value`` splits at the first ``=``."""
+    """Words separated by blanks; ``"..."`` groups blanks; ``\\x`` is ``x`` (quotes, blanks,
+    backslashes: bareos-webui ``addslashes`` file names); ``key=value`` splits at the first ``=``."""
     words: list[tuple[str, str | None]] = []
     token: list[str] = []
     in_quotes = False
     started = False
+    escaped = False
     for ch in line.strip().rstrip("\n"):
+        if escaped:  # Bareos's next_arg: a backslash takes the next character as is
+            token.append(ch)
+            started, escaped = True, False
+            continue
+        if ch == "\\":
+            escaped = started = True
+            continue
         if ch == '"':
             in_quotes = not in_quotes
             started = True

@@ -35,8 +35,9 @@ from daemons.director.console.registry import command
 if TYPE_CHECKING:
     from daemons.director.console.interfaces import CommandSession
 
-_NUMBER = re.compile(r"\d+")
-_NUMBER_LIST = re.compile(r"\d+(,\d+)*,?")
+# At most 18 digits: every id fits SQLite's signed 64-bit integers (a longer one is no id).
+_NUMBER = re.compile(r"\d{1,18}")
+_NUMBER_LIST = re.compile(r"\d{1,18}(,\d{1,18})*,?")
 _ENTRY_API = ('{"Type", "PathId", "FileId", "JobId", "lstat", "Name", "Fullpath" (dirs), '
               '"stat": {"dev", "ino", "mode", "nlink", "uid", "gid", "user", "group", "rdev", '
               '"size", "atime", "mtime", "ctime"}, "LinkFileIndex"}')  # fmt: skip

@@ -13,8 +13,19 @@ import importlib
 from daemons.director.console.registry import TABLE, Command
 
 # The modules whose @command registrations make up the table (loaded by name, once).
-COMMAND_MODULES = ("basic", "estimate", "job_commands", "resources", "status", "faults",
-                   "bvfs_commands", "webui_commands")
+COMMAND_MODULES = (
+    "admin_commands",
+    "basic",
+    "configure",
+    "bvfs_commands",
+    "estimate",
+    "faults",
+    "job_commands",
+    "list_commands",
+    "resources",
+    "status",
+    "webui_commands",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__package__}.{_name}")

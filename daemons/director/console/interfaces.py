@@ -51,6 +51,14 @@ class ConsoleDirector(Director, Protocol):
 
     def reload(self) -> None: ...
 
+    # "enable"/"disable": (resource type, name) -> enabled, until the next reload.
+    @property
+    def enabled_overrides(self) -> dict[tuple[str, str], bool]: ...
+
+    def is_enabled(self, rtype: str, res: Any) -> bool: ...
+
+    def load_added(self) -> None: ...
+
 
 class CommandSession(Protocol):
     """What a command handler may use of the console session that runs it."""

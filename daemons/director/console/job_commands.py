@@ -1,4 +1,4 @@
-"""Console commands for jobs: run, restore, wait, list, llist, cancel.
+"""Console commands for jobs: run, restore, wait, cancel (list/llist: :mod:`.list_commands`).
 
 Syntax (``run`` never prompts, ``yes`` confirms; under ``.api json`` the console is in
 batch mode, as in Bareos, and ``run``/``restore`` start without ``yes``; otherwise
@@ -15,8 +15,6 @@ batch mode, as in Bareos, and ``run``/``restore`` start without ``yes``; otherwi
     file, ``done`` skips the file tree, ``yes`` the "OK to run?" question;
     ``file=`` names files or directories (a directory selects everything below it).
 ``wait [jobid=<n> | job=<name>]``  until no job (or that job) runs.
-``list jobs [jobid=<n>] [client=<name>] [job=<name>] [limit=<n>]``, ``list files jobid=<n>``,
-``list volumes``, ``llist jobs ...`` (one ``key: value`` block per job).
 ``cancel jobid=<n> | job=<name>``
 """
 
@@ -28,10 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from bareosnet.proto.attributes import decode_stat
 from daemons.common.commands import job_status_text, with_commas
 from daemons.director.catalog.bvfs import restore_list_selection
-from daemons.director.catalog.records import JobRecord
 from daemons.director.catalog.selection import RestoreSelection, build_bootstrap, select_files
 from daemons.director.console import restore_dialog as dialog
 from daemons.director.console.args import Args
@@ -62,8 +58,6 @@ RESTORE_USAGE = ("client=<client-name> [jobid=<jobid>[,<jobid>...]] [restoreclie
                  "[restorejob=<job-name>] [where=<path>] "
                  "[replace=always|ifnewer|ifolder|never] [file=<path>]... select all done yes")  # fmt: skip
 WAIT_USAGE = "[jobid=<jobid> | job=<job-name>]"
-LIST_USAGE = ("jobs [jobid=<jobid>] [client=<client-name>] [job=<job-name>] [limit=<n>] "
-              "| files jobid=<jobid> | volumes")  # fmt: skip
 CANCEL_USAGE = "jobid=<jobid> | job=<job-name>"
 
 _RUN_KEYS = {"job", "jobname", "level", "client", "fd", "storage", "sd", "pool", "fileset",
@@ -296,6 +290,14 @@ async def restore(s: CommandSession, args: Args) -> bool:
                 job_ids = await most_recent()
                 if job_ids is None:
                     return False
+            elif choice == 11:
+                answer = await s.ask("Enter JobId to get the state to restore: ")
+                if answer is None or not answer.strip().isdigit():
+                    return False
+                job_ids = dialog.job_dependencies(s, int(answer))
+                if job_ids is None:
+                    await out.error(f"Unable to get Job record for JobId={answer.strip()}\n")
+                    return False
             else:
                 await out.warning(f"Item {choice + 1} ({dialog.MENU[choice]}) is not emulated "
                                   "by this Director.\n")  # fmt: skip
@@ -498,34 +500,7 @@ async def wait(s: CommandSession, args: Args) -> bool:
     return True
 
 
-# ---------------------------------------------------------------------- list / llist
-
-
-def _duration(rec: JobRecord) -> str:
-    if rec.start_time is None:
-        return ""
-    end = rec.end_time if rec.end_time is not None else time.time()
-    secs = max(int(end - rec.start_time), 0)
-    return f"{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
-
-
-def _when(ts: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
-
-
-def _job_row(rec: JobRecord) -> dict[str, Any]:
-    return {
-        "jobid": rec.job_id,
-        "name": rec.name,
-        "client": rec.client or "",
-        "starttime": _when(rec.start_time),
-        "duration": _duration(rec),
-        "type": rec.type,
-        "level": rec.level,
-        "jobfiles": rec.files,
-        "jobbytes": rec.bytes,
-        "jobstatus": rec.status,
-    }
+# ---------------------------------------------------------------------- tables
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
@@ -544,126 +519,6 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
         out.append("|" + "|".join(cells) + "|\n")
     out.append(rule)
     return out
-
-
-async def _list(s: CommandSession, args: Args, *, long: bool) -> bool:
-    rt = s.rt
-    out = s.out
-    if len(args) < 2:
-        await out.error(f"{args.command}: what? {LIST_USAGE}\n")
-        return False
-    what = args.words[1][0].lower()
-    await _using_catalog(s)
-    if what in ("jobs", "job", "jobid"):
-        recs = rt.catalog.jobs(client=args.value("client"), name=args.value("job", "jobname"))
-        jobid = args.value("jobid")
-        if jobid is not None:
-            recs = [r for r in recs if str(r.job_id) == jobid.strip()]
-        limit = args.value("limit")
-        if limit and limit.isdigit():
-            recs = recs[-int(limit) :]
-        recs = [r for r in recs if s.allowed("job", r.name)]
-        rows = [_job_row(r) for r in recs]
-        if long:
-            rows = [_long_job(r) for r in recs]
-        out.set("jobs", rows)
-        if out.json:
-            return True
-        if not rows:
-            await out.text("No results to list.\n")
-            return True
-        if long:
-            for row in rows:
-                width = max(len(k) for k in row)
-                for k, v in row.items():
-                    await out.text(f"{k:>{width}}: {v}\n")
-                await out.text("\n")
-            return True
-        for line in _table(rows, list(rows[0].keys())):
-            await out.text(line)
-        return True
-    if what == "files":
-        jobid = args.value("jobid")
-        if jobid is None or not jobid.strip().isdigit():
-            await out.error("list files: jobid=<jobid> is needed\n")
-            return False
-        files = rt.catalog.files(int(jobid))
-        names = [f.fname for f in files]
-        out.set("filenames", [{"filename": n} for n in names])
-        if out.json:
-            return True
-        if long:
-            for f in files:
-                st = decode_stat(f.lstat)
-                await out.text(f"{f.file_index:>8} {st.mode:o} {st.size:>12} {f.fname}\n")
-            return True
-        if not names:
-            await out.text("No results to list.\n")
-            return True
-        for line in _table([{"filename": n} for n in names], ["filename"]):
-            await out.text(line)
-        return True
-    if what in ("volumes", "volume", "media"):
-        media = rt.catalog.all_media(args.value("pool"))
-        rows = [{"mediaid": m.media_id, "volumename": m.volume, "volstatus": m.vol_status,
-                 "volbytes": m.vol_bytes, "voljobs": m.vol_jobs, "pool": m.pool,
-                 "mediatype": m.media_type, "storage": m.storage or ""} for m in media]  # fmt: skip
-        out.set("volumes", rows)
-        if out.json:
-            return True
-        if not rows:
-            await out.text("No results to list.\n")
-            return True
-        for line in _table(rows, list(rows[0].keys())):
-            await out.text(line)
-        return True
-    await out.error(f"{args.command} {what}: not emulated ({LIST_USAGE})\n")
-    return False
-
-
-def _long_job(rec: JobRecord) -> dict[str, Any]:
-    return {
-        "jobid": rec.job_id,
-        "job": rec.job,
-        "name": rec.name,
-        "type": rec.type,
-        "level": rec.level,
-        "client": rec.client or "",
-        "fileset": rec.fileset or "",
-        "pool": rec.pool or "",
-        "storage": rec.storage or "",
-        "jobstatus": rec.status,
-        "schedtime": _when(rec.sched_time),
-        "starttime": _when(rec.start_time),
-        "endtime": _when(rec.end_time),
-        "jobfiles": rec.files,
-        "jobbytes": rec.bytes,
-        "joberrors": rec.errors,
-        "volsessionid": rec.vol_session_id,
-        "volsessiontime": rec.vol_session_time,
-        "priorjobid": rec.prior_job_id,
-        "errors": rec.error_text or "",
-    }
-
-
-@command(
-    "list",
-    help="list jobs, files of a job, volumes from the catalog",
-    usage=LIST_USAGE,
-    api='{"jobs": [...]} | {"filenames": [{"filename"}, ...]} | {"volumes": [...]}',
-)
-async def list_cmd(s: CommandSession, args: Args) -> bool:
-    return await _list(s, args, long=False)
-
-
-@command(
-    "llist",
-    help="list in long form (one key: value block per job)",
-    usage=LIST_USAGE,
-    api='{"jobs": [...]} (every column) | {"filenames": [...]} | {"volumes": [...]}',
-)
-async def llist_cmd(s: CommandSession, args: Args) -> bool:
-    return await _list(s, args, long=True)
 
 
 # ---------------------------------------------------------------------- cancel

@@ -165,7 +165,7 @@ async def _dot_list(s: CommandSession, args: Args, rtype: str, group: str) -> bo
     for res in s.rt.cfg.all(rtype):
         if not _visible(s, rtype, res):
             continue
-        enabled = bool(res.get("Enabled")) if res.spec.item("Enabled") is not None else True
+        enabled = s.rt.is_enabled(rtype, res)
         if (want_enabled and not enabled) or (want_disabled and enabled):
             continue
         await s.out.text(f"{res.name}\n")

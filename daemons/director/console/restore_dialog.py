@@ -4,7 +4,7 @@ Bareos ``ua_restore.cc`` (``UserSelectJobidsOrFiles``), ``ua_select.cc``
 (``DoPrompt``, ``SelectClientDbr``), ``ua_tree.cc`` (``UserSelectFilesFromTree``)
 and ``ua_run.cc`` (``OK to run?``): the same menu texts, prompts and answers.
 Emulated menu items: 1 (last 20 jobs), 3 (JobIds), 5 (most recent backup of a
-client) and 13 (cancel); the others say they are not emulated and ask again.
+client), 12 (the state of one backup: its Full, Differential, Incrementals) and 13 (cancel); the others say they are not emulated and ask again.
 Every question goes through :meth:`CommandSession.ask`; ``.`` cancels.
 """
 
@@ -17,6 +17,7 @@ from bareosnet.proto.signals import Signal
 from daemons.director.catalog.records import JobRecord
 from daemons.director.console.args import parse_args
 from daemons.director.console.restore_tree import RestoreTree
+from daemons.director.jobs.accurate import accurate_job_ids
 
 if TYPE_CHECKING:
     from daemons.director.console.interfaces import CommandSession
@@ -137,6 +138,18 @@ def last_jobs_rows(s: CommandSession) -> list[dict[str, Any]]:
 
 def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
+
+
+def job_dependencies(s: CommandSession, job_id: int) -> list[int] | None:
+    """``FindJobDependencies``: the Full (and Differential, Incrementals) a backup builds on."""
+    rec = s.rt.catalog.job(job_id)
+    if rec is None or rec.type not in "BC":
+        return None
+    if rec.level == "F":
+        return [job_id]
+    before = accurate_job_ids(s.rt.catalog, client=rec.client or "", fileset=rec.fileset,
+                              level=rec.level, job_id=job_id)  # fmt: skip
+    return [*before, job_id]
 
 
 def latest_chain(s: CommandSession, client: str) -> list[JobRecord]:

@@ -16,10 +16,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import structlog
 import trio
 
 if TYPE_CHECKING:
     from daemons.director.console.interfaces import CommandSession
+
+log = structlog.get_logger("bareosnet.director.console")
 
 PARALLEL_CLIENTS = 1000  # connections to File daemons open at once (each is one descriptor)
 
@@ -79,9 +82,13 @@ async def all_clients_status(
         async with limiter:
             await client_status(_RecordingSession(s, record), client, None)
 
+    t0 = trio.current_time()
     with s.rt.modes.deferred_writes():
         async with trio.open_nursery() as nursery:
             for client, record in zip(clients, records, strict=True):
                 nursery.start_soon(one, client, record)
+    t1 = trio.current_time()
     for record in records:
         await record.replay(s.out)
+    log.info("status_all.done", clients=len(clients), asked_seconds=round(t1 - t0, 3),
+             printed_seconds=round(trio.current_time() - t1, 3))  # fmt: skip

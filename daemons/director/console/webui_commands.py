@@ -60,7 +60,7 @@ async def dot_jobs(s: CommandSession, args: Args) -> bool:
             continue
         if not s.allowed("job", res.name):
             continue
-        on = _enabled(res)
+        on = s.rt.is_enabled("job", res)  # "disable job=" until reload
         if (enabled_only and not on) or (disabled_only and on):
             continue
         rows.append((res.name, on))
@@ -112,7 +112,7 @@ async def dot_schedule(s: CommandSession, args: Args) -> bool:
     for res in s.rt.cfg.all("schedule"):
         if not s.allowed("schedule", res.name):
             continue
-        on = _enabled(res)
+        on = s.rt.is_enabled("schedule", res)  # "disable schedule=" until reload
         if (enabled_only and not on) or (disabled_only and on):
             continue
         rows.append((res.name, on))
@@ -185,7 +185,7 @@ async def use(s: CommandSession, args: Args) -> bool:
     if chosen is None and name is None and len(cats) == 1:
         chosen = cats[0]
     if chosen is None:
-        await s.out.error(f"Catalog \"{name or ''}\" not found.\n")
+        await s.out.error(f'Catalog "{name or ""}" not found.\n')
         return True
     s.catalog_opened = True
     await s.out.text(f"Using Catalog name={chosen.name} DB={chosen.get('DbName') or ''}\n")
@@ -225,7 +225,7 @@ async def rerun(s: CommandSession, args: Args) -> bool:
 
     def number(key: str) -> int:
         v = args.value(key)
-        return int(v) if v and v.isdigit() else 0
+        return int(v) if v and v.isdigit() and len(v) <= 18 else 0
 
     since, until, days, hours = (number(k) for k in ("since_jobid", "until_jobid", "days",
                                                       "hours"))  # fmt: skip
@@ -236,7 +236,7 @@ async def rerun(s: CommandSession, args: Args) -> bool:
     ids: list[int] = []
     if jobid_text is not None:
         for part in jobid_text.split(","):
-            if not part.isdigit():
+            if not part.isdigit() or len(part) > 18:
                 await s.out.text(f'Specified jobid "{part}" is not valid\n')
                 return False
             ids.append(int(part))
@@ -252,8 +252,9 @@ async def rerun(s: CommandSession, args: Args) -> bool:
         cat = s.rt.catalog
         failed = [j for j in cat.jobs() if j.status == "f"]
         if since:
-            ids = [j.job_id for j in failed if j.job_id >= since and (not until or
-                                                                       j.job_id <= until)]
+            ids = [
+                j.job_id for j in failed if j.job_id >= since and (not until or j.job_id <= until)
+            ]
         else:
             import time
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import time
 
+from bareosnet.proto.compression import software_compression_text
 from daemons.common import texts
 from daemons.common.commands import job_status_text, level_text, with_commas, with_suffix
+from daemons.director.jobs.common import fileset_of
 from daemons.director.jobs.control import (
     JS_CANCELED,
     JS_ERROR,
@@ -155,6 +157,13 @@ def _status_word(code: str) -> str:
     )
 
 
+def _software_compression(job: JobControl) -> str:
+    if job.fileset_res is None:
+        return "None"
+    flags = [o.flags for block in fileset_of(job.fileset_res).includes for o in block.options]
+    return software_compression_text(job.fd_read_bytes, job.fd_bytes, flags)
+
+
 def backup_report(job: JobControl) -> list[str]:
     settle_status(job)
     level = level_text(job.level)
@@ -186,7 +195,7 @@ def backup_report(job: JobControl) -> list[str]:
         _line("FD Bytes Written", size_text(job.fd_bytes)),
         _line("SD Bytes Written", size_text(job.sd_bytes)),
         _line("Rate", f"{rate(job, job.fd_bytes):.1f} KB/s"),
-        _line("Software Compression", "None"),
+        _line("Software Compression", _software_compression(job)),
         _line("VSS", "yes" if job.fd_vss else "no"),
         _line("Encryption", "yes" if job.fd_encrypt else "no"),
         _line("Accurate", "yes" if job.params.get("accurate") else "no"),

@@ -146,7 +146,13 @@ async def run_verify(job: JobControl) -> None:
 async def _volume_to_catalog(job: JobControl, prev_id: int) -> None:
     """The backup's volumes read back by the SD into the FD, which reports what it read."""
     rt = job.rt
-    client, fileset, pool = job.client_res, job.fileset_res, job.pool_res
+    client, pool = job.client_res, job.pool_res
+    # DoVerify: with a Verify Job, its FileSet is the one sent to the FD (and the SD).
+    vj = job.job_res.get("VerifyJob") if job.job_res is not None else None
+    vj_res = rt.cfg.get("job", str(vj)) if vj else None
+    if vj_res is not None and vj_res.get("FileSet"):
+        job.fileset_res = rt.cfg.get("fileset", str(vj_res.get("FileSet"))) or job.fileset_res
+    fileset = job.fileset_res
     assert client is not None and fileset is not None
     selection = select_files(rt.catalog, [prev_id])
     job.params["expected"] = selection.count
@@ -168,38 +174,46 @@ async def _volume_to_catalog(job: JobControl, prev_id: int) -> None:
         fileset=fileset.name, fileset_md5=fileset_md5(fileset)))  # fmt: skip
     job.vol_session_id, job.vol_session_time = ok.vol_session_id, ok.vol_session_time
     key = ok.authorization
+    # Bareos's order (DoVerify): StartStorageDaemonJob(send_bsr=true) sends the bootstrap
+    # right after the job command, then getSecureEraseCmd; the read reservation; an active
+    # client's SD gets "run" before the FD is even connected.  The FD: JobId=, fileset, then
+    # "storage address=" (active) -- a passive client's SD gets "passive client" and "run"
+    # only now, and the FD no "setauthorization" (that is the restore's way).
+    await sd.bootstrap(bsr)
     await sd.secure_erase()
     await sd.reserve(pool_res=pool, append=False)
-    fd = await open_client(job, client)
-    await fd.job_command(FdJobCommand(job_id=job.job_id, job=job.job,
-                                      vol_session_id=ok.vol_session_id,
-                                      vol_session_time=ok.vol_session_time, authorization=key,
-                                      ssl=jobid_ssl(job, client, store)))  # fmt: skip
-    job.set_status(JS_RUNNING)
-    await sd.bootstrap(bsr)
     passive = bool(client.get("Passive"))
-    if passive:
-        await fd.set_authorization(key)
-        ssl = passive_client_ssl(job, client)
-        await sd.passive_client(data_address(client), int(client.get("Port")), ssl)
-    else:
-        ssl = active_storage_ssl(job, client, store)
-    job.params["data_ssl"] = ssl
-    await sd.run()
-    phase = DataPhase(job, [sd], fd)
-    comparer = _Comparer(job, prev_id)
-
-    async def fd_steps() -> None:
-        await fd.fileset(fileset_packets(fileset), vss=use_vss(fileset))
-        if not passive:
-            await fd.storage(StorageCommand(address=data_address(store),
-                                            port=int(store.get("Port")), ssl=ssl,
-                                            authorization=key))  # fmt: skip
-        await _verify_lines(fd, "volume", comparer)
-        await fd.wait_end()
-        await phase.wait_storage()
-
+    if not passive:
+        await sd.run()
+    fd = await open_client(job, client)
     try:
+        await fd.job_command(FdJobCommand(job_id=job.job_id, job=job.job,
+                                          vol_session_id=ok.vol_session_id,
+                                          vol_session_time=ok.vol_session_time,
+                                          authorization=key,
+                                          ssl=jobid_ssl(job, client, store)))  # fmt: skip
+        job.set_status(JS_RUNNING)
+        await fd.fileset(fileset_packets(fileset), vss=use_vss(fileset))
+        if passive:
+            ssl = passive_client_ssl(job, client)
+            job.params["data_ssl"] = ssl
+            await sd.passive_client(data_address(client), int(client.get("Port")), ssl)
+            await sd.run()
+        else:
+            ssl = active_storage_ssl(job, client, store)
+            job.params["data_ssl"] = ssl
+        phase = DataPhase(job, [sd], fd)
+        comparer = _Comparer(job, prev_id)
+
+        async def fd_steps() -> None:
+            if not passive:
+                await fd.storage(StorageCommand(address=data_address(store),
+                                                port=int(store.get("Port")), ssl=ssl,
+                                                authorization=key))  # fmt: skip
+            await _verify_lines(fd, "volume", comparer)
+            await fd.wait_end()
+            await phase.wait_storage()
+
         await phase.run(fd_steps)
     finally:
         take_sd_results(job, sd)

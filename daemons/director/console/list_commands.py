@@ -1,0 +1,306 @@
+"""``list`` and ``llist``: the catalog as the real Director lists it (ua_output.cc DoListCmd).
+
+The rows come from :mod:`daemons.director.catalog.listings` (Bareos's columns, text values).
+Under ``.api 2`` they are the JSON result as Bareos shapes it: ``{"jobs": [...]}``,
+``llist volumes`` keyed by pool (``{"volumes": {"Full": [...]}}``), ``llist volume=X`` one
+object (``{"volume": {...}}``), ``count`` gives ``[{"count": "N"}]``; in text mode a table
+(``list``) or one ``key: value`` block per row (``llist``), numbers with thousands commas
+except the jobid, as Bareos prints them.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from daemons.common.commands import with_commas
+from daemons.director.catalog import listings as L
+from daemons.director.console.args import Args
+from daemons.director.console.registry import command
+
+if TYPE_CHECKING:
+    from daemons.director.console.interfaces import CommandSession
+
+LIST_USAGE = (
+    "jobs [jobid=<jobid>] [ujobid=<unique-job-name>] [job=<job-name>] [client=<client-name>] "
+    "[jobstatus=<status>] [joblevel=<level>] [jobtype=<type>] [volume=<volume>] [pool=<pool>] "
+    "[days=<n>] [hours=<n>] [last] [count] [reverse] [limit=<n> [offset=<n>]] | jobtotals "
+    "| files jobid=<jobid> | filesets | jobmedia [jobid=<jobid>] | joblog jobid=<jobid> [count] "
+    "| clients | client=<client-name> | pools | pool=<pool-name> | storages "
+    "| volumes [pool=<pool-name>] [count] | volume=<volume-name> | backups client=<client-name>"
+)
+_API = (
+    '{"jobs": [...]} | {"jobs": [...], "jobtotals": {...}} | {"filenames": [...]} '
+    '| {"clients": [...]} | {"pools": [...]} | {"volumes": {<pool>: [...]}} | {"volume": {...}} '
+    '| {"joblog": [...]} | {"jobmedia": [...]} | {"filesets": [...]} | {"storages": [...]}'
+)
+_NOT_COMMA = {"jobid"}
+
+
+def _ids(s: CommandSession) -> L.CatalogIds:
+    cfg = s.rt.cfg
+    return L.CatalogIds.numbered(
+        (r.name for r in cfg.all("client")),
+        (r.name for r in cfg.all("pool")),
+        (r.name for r in cfg.all("storage")),
+        (r.name for r in cfg.all("fileset")),
+    )
+
+
+def _int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def _numeric(key: str, value: str) -> bool:
+    return key not in _NOT_COMMA and value.isdigit()
+
+
+async def _print(s: CommandSession, rows: list[L.Row], *, long: bool) -> None:
+    out = s.out
+    if not rows:
+        await out.text("No results to list.\n")
+        return
+    if long:
+        width = max(len(k) for k in rows[0])
+        for row in rows:
+            for k, v in row.items():
+                shown = with_commas(int(v)) if _numeric(k, v) else v
+                await out.text(f" {k:>{width}}: {shown}\n")
+            await out.text("\n")
+        return
+    cols = list(rows[0])
+
+    def cell(k: str, v: str) -> str:
+        return with_commas(int(v)) if _numeric(k, v) else v
+
+    widths = [max([len(c)] + [len(cell(c, r[c])) for r in rows]) for c in cols]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+\n"
+    await out.text(rule)
+    await out.text("|" + "|".join(f" {c:<{w}} " for c, w in zip(cols, widths, strict=True)) + "|\n")
+    await out.text(rule)
+    for r in rows:
+        cells = []
+        for c, w in zip(cols, widths, strict=True):
+            v = cell(c, r[c])
+            cells.append(f" {v:>{w}} " if r[c].isdigit() else f" {v:<{w}} ")
+        await out.text("|" + "|".join(cells) + "|\n")
+    await out.text(rule)
+
+
+async def _rows(s: CommandSession, key: str, rows: list[L.Row], *, long: bool) -> bool:
+    s.out.set(key, rows)
+    if not s.out.json:
+        await _print(s, rows, long=long)
+    return True
+
+
+def _job_selection(s: CommandSession, args: Args) -> L.JobSelection | str:
+    """The filters of ``list jobs``, or the error text."""
+    statuses = tuple(x.strip() for x in (args.value("jobstatus") or "").split(",") if x.strip())
+    levels = tuple(x.strip() for x in (args.value("joblevel", "level") or "").split(",")
+                   if x.strip())  # fmt: skip
+    types = tuple(x.strip() for x in (args.value("jobtype") or "").split(",") if x.strip())
+    if any(len(x) != 1 for x in statuses):
+        return "invalid jobstatus parameter\n"
+    if any(len(x) != 1 for x in levels):
+        return "invalid joblevel parameter\n"
+    since = None
+    now = time.time()
+    days, hours = _int(args.value("days")), _int(args.value("hours"))
+    if days is not None:
+        since = now - 86400 * days
+    if hours is not None:
+        since = now - 3600 * hours
+    limit = _int(args.value("limit"))
+    # As Bareos: offset only counts with a limit.
+    offset = (_int(args.value("offset")) or 0) if limit is not None else 0
+    return L.JobSelection(
+        job_id=_int(args.value("jobid")),
+        job=args.value("ujobid"),
+        name=args.value("jobname", "job"),
+        client=args.value("client"),
+        statuses=statuses,
+        levels=levels,
+        types=types,
+        volume=args.value("volume"),
+        pool=args.value("pool"),
+        since=since,
+        last=args.has("last"),
+        descending=args.has("reverse"),
+        limit=limit,
+        offset=offset,
+    )
+
+
+async def _list_jobs(s: CommandSession, args: Args, *, long: bool) -> bool:
+    cat = s.rt.catalog
+    sel = _job_selection(s, args)
+    if isinstance(sel, str):
+        await s.out.error(sel)
+        return False
+    if sel.job_id is not None or sel.job is not None:
+        rec = cat.job(sel.job_id) if sel.job_id is not None else cat.job_by_name(sel.job or "")
+        if rec is None or not s.allowed("job", rec.name):
+            # An unknown JobId is not an error (ListJobs): an empty object.
+            s.out.set("jobs", {})
+            if not s.out.json:
+                await s.out.text("No results to list.\n")
+            return True
+    recs = [r for r in L.select_jobs(cat, sel) if s.allowed("job", r.name)
+            and (r.client is None or s.allowed("client", r.client))]  # fmt: skip
+    if args.has("count"):
+        return await _rows(s, "jobs", L.count_row(len(recs)), long=False)
+    ids = _ids(s)
+    if long:
+        rows = [L.long_job_row(r, ids, L.fileset_id_of(cat, r)) for r in recs]
+    else:
+        rows = [L.job_row(r) for r in recs]
+    return await _rows(s, "jobs", rows, long=long)
+
+
+async def _list_volumes(s: CommandSession, args: Args, *, long: bool) -> bool:
+    cat = s.rt.catalog
+    ids = _ids(s)
+    count = args.has("count")
+
+    def shaped(found: list[tuple[Any, Any]]) -> list[L.Row]:
+        if count:
+            return L.count_row(len(found))
+        make = L.long_media_row if long else L.media_row
+        return [make(m, ids, row) for m, row in found]
+
+    jobid = _int(args.value("jobid"))
+    if jobid is not None:
+        names = cat.volumes_of(jobid)
+        return await _rows(s, "volumes", [{"volumename": n} for n in names], long=long)
+    volume = args.value("volume") if args.words[1][0].lower() == "volume" else None
+    if volume:
+        rows = shaped(L.media_rows(cat, volume=volume))
+        s.out.set("volume", (rows[0] if rows else {}))
+        if not s.out.json:
+            await _print(s, rows, long=long)
+        return True
+    pool = args.value("pool")
+    if pool is not None:
+        if s.rt.cfg.get("pool", pool) is None:
+            await s.out.error(f"Pool {pool} doesn't exist.\n")
+            return True
+        return await _rows(s, "volumes", shaped(L.media_rows(cat, pool=pool)), long=long)
+    if args.has("all"):
+        return await _rows(s, "volumes", shaped(L.media_rows(cat)), long=long)
+    # Every pool, keyed by its name (ObjectStart("volumes") + ArrayStart(<pool>)).
+    by_pool: dict[str, list[L.Row]] = {}
+    for res in s.rt.cfg.all("pool"):
+        if not s.allowed("pool", res.name):
+            continue
+        rows = shaped(L.media_rows(cat, pool=res.name))
+        by_pool[res.name] = rows
+        if not s.out.json:
+            await s.out.text(f"Pool: {res.name}\n")
+            await _print(s, rows, long=long)
+    s.out.set("volumes", by_pool)
+    return True
+
+
+async def _list(s: CommandSession, args: Args, *, long: bool) -> bool:
+    rt = s.rt
+    out = s.out
+    if len(args) < 2:
+        await out.error(f"{args.command} command requires a keyword\n")
+        return False
+    what, value = args.words[1][0].lower(), args.words[1][1]
+    cat = rt.catalog
+    if what in ("jobs", "job", "jobname", "jobid", "ujobid"):
+        if what == "jobs" and value:
+            await out.error("'list jobs' does not allow an jobs parameter\n")
+            return False
+        return await _list_jobs(s, args, long=long)
+    if what == "jobtotals":
+        per_job, total = L.job_totals(cat)
+        out.set("jobs", per_job)
+        out.set("jobtotals", total)
+        if not out.json:
+            await _print(s, per_job, long=False)
+            await _print(s, [total], long=False)
+        return True
+    if what in ("files", "joblog", "jobmedia"):
+        jobid = _int(args.value("jobid"))
+        rec = cat.job(jobid) if jobid else None
+        if what == "jobmedia" and jobid is None:
+            return await _rows(s, "jobmedia", L.jobmedia_rows(cat, 0, long=long), long=long)
+        if rec is None or not s.allowed("job", rec.name):
+            await out.error("jobid not found in db, access to job or client denied by ACL, or "
+                            "client not found in db\n")  # fmt: skip
+            return False
+        assert jobid is not None
+        if what == "files":
+            return await _rows(s, "filenames", L.file_rows(cat, jobid), long=False)
+        if what == "jobmedia":
+            return await _rows(s, "jobmedia", L.jobmedia_rows(cat, jobid, long=long), long=long)
+        rows = L.joblog_rows(cat, jobid)
+        if args.has("count"):
+            return await _rows(s, "joblog", L.count_row(len(rows)), long=False)
+        out.set("joblog", rows)
+        if not out.json:
+            for row in rows:  # raw log text, as Bareos prints it
+                await out.text(f" {row['time']}: {row['logtext']}" if long else row["logtext"])
+        return True
+    if what == "filesets":
+        rows = [r for r in L.fileset_rows(cat, {}) if s.allowed("fileset", r["fileset"])]
+        return await _rows(s, "filesets", rows, long=long)
+    if what in ("clients", "client"):
+        ids = _ids(s)
+        names = [value] if what == "client" and value else [c.name for c in rt.clients()]
+        rows = [L.client_row(n, ids, rt.client(n), L.last_uname(cat, n), long=long)
+                for n in names if rt.client(n) is not None and s.allowed("client", n)]  # fmt: skip
+        return await _rows(s, "clients", rows, long=long)
+    if what in ("pools", "pool"):
+        ids = _ids(s)
+        names = [value] if what == "pool" and value else [p.name for p in rt.cfg.all("pool")]
+        rows = [L.pool_row(n, ids, rt.cfg.get("pool", n), cat, long=long)
+                for n in names if rt.cfg.get("pool", n) is not None and s.allowed("pool", n)]  # fmt: skip
+        return await _rows(s, "pools", rows, long=long)
+    if what == "storages":
+        ids = _ids(s)
+        rows = [L.storage_row(st.name, ids, st) for st in rt.storages()
+                if s.allowed("storage", st.name)]  # fmt: skip
+        return await _rows(s, "storages", rows, long=long)
+    if what in ("volumes", "volume", "media"):
+        return await _list_volumes(s, args, long=long)
+    if what in ("mediaid", "volumeid") and value:
+        ids = _ids(s)
+        found = L.media_rows(cat, media_id=_int(value))
+        make = L.long_media_row if long else L.media_row
+        rows = [make(m, ids, row) for m, row in found]
+        out.set("volume", rows[0] if rows else {})
+        if not out.json:
+            await _print(s, rows, long=long)
+        return True
+    if what == "backups":
+        client = args.value("client")
+        if client is None:
+            await out.error("missing parameter: client\n")
+            return False
+        sel = L.JobSelection(client=client, types=("B",), statuses=("T", "W"))
+        recs = [r for r in L.select_jobs(cat, sel) if s.allowed("job", r.name)]
+        ids = _ids(s)
+        rows = ([L.long_job_row(r, ids, L.fileset_id_of(cat, r)) for r in recs] if long
+                else [L.job_row(r) for r in recs])  # fmt: skip
+        return await _rows(s, "backups", rows, long=long)
+    await out.error(f"Unknown list keyword: {args.words[1][0]}\n")
+    return False
+
+
+@command("list", help="List objects from catalog", usage=LIST_USAGE, api=_API)
+async def list_cmd(s: CommandSession, args: Args) -> bool:
+    return await _list(s, args, long=False)
+
+
+@command("llist", help="Full or long list like list command", usage=LIST_USAGE, api=_API)
+async def llist_cmd(s: CommandSession, args: Args) -> bool:
+    return await _list(s, args, long=True)
