@@ -517,6 +517,7 @@ async def _accept(
     stream = BareosStream(transport, timeout=settings.timeout)
     tls_info: TlsInfo | None = None
     seen_identity: list[str] = []
+    machine: AcceptorHandshake | None = None
     try:
         try:
             first = await _read_at_least(transport, PEEK_MINIMUM, settings.peek_timeout)
@@ -591,7 +592,8 @@ async def _accept(
         )
     except BaseException as exc:
         if isinstance(exc, BareosError):
-            _log_failure("acceptor", None, peer_address, exc)
+            number = machine.connection if machine is not None else None
+            _log_failure("acceptor", number, peer_address, exc)
         await stream.aclose()
         raise
     info = _info(result, peer_address, tls_info, None, persona)

@@ -438,6 +438,11 @@ class AcceptorHandshake(_Machine):
     def hello(self) -> HelloInfo | None:
         return self._hello
 
+    @property
+    def connection(self) -> str | None:
+        """The connection number once the Hello told who calls (for failure logs)."""
+        return self._plan.spec.number if self._plan else None
+
     _handlers = {
         _State.WAIT_HELLO: ("the Hello", "_on_hello"),
         _State.WAIT_RESPONSE: ("the answer to our challenge", "_on_response"),

@@ -112,7 +112,7 @@ def _svg_text(x: float, y: float, s: str, *, size: int = 12, anchor: str = "midd
             f"fill='{fill}' font-weight='{weight}' {_FONT}>{escape(s)}</text>")  # fmt: skip
 
 
-def _svg_item(item: Item, x: dict[str, float], y: float) -> list[str]:
+def _svg_item(item: Item, x: dict[str, float], y: float, width: float) -> list[str]:
     if isinstance(item, Arrow):
         a, b = x[item.source], x[item.target]
         colour = "#c0392b" if item.failed else "#1f4e79"
@@ -137,6 +137,8 @@ def _svg_item(item: Item, x: dict[str, float], y: float) -> list[str]:
     cx = x[item.lifeline]
     fill, stroke = ("#fdecea", "#c0392b") if item.warning else ("#fff8dc", "#b7950b")
     w = 6.5 * len(item.text) + 16  # may cross a neighbour lifeline: readable beats tidy
+    # ... but never the clock column nor the right edge: shift the box inwards instead.
+    cx = min(max(cx, _LEFT - 4 + w / 2), width - 4 - w / 2)
     return [
         f"<rect x='{cx - w / 2:.0f}' y='{y - 13:.0f}' width='{w:.0f}' height='20' rx='3' "
         f"fill='{fill}' stroke='{stroke}'/>",
@@ -169,7 +171,7 @@ def svg(diagram: Diagram) -> str:
     for i, item in enumerate(diagram.items):
         y = _TOP + _ROW * (i + 1) - 8
         out.append(_svg_text(8, y + 4, _clock(item.time), size=10, anchor="start", fill="#777"))
-        out += _svg_item(item, x, y)
+        out += _svg_item(item, x, y, width)
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
