@@ -57,20 +57,19 @@ class ScheduledRun:
         return (self.job_res.name, self.run.text, self.run.line)
 
 
-def _enabled(res: Any) -> bool:
-    return res is None or res.get("Enabled") is not False
-
-
 def automatic_runs(rt: Director) -> list[ScheduledRun]:
     """``IsAutomaticSchedulerJob`` for every Job: its Run lines with their overrides."""
     out: list[ScheduledRun] = []
     for job_res in rt.cfg.all("job"):
         sched_name = job_res.get("Schedule")
-        if not sched_name or not _enabled(job_res):
+        # "disable job=..." (and of its Schedule or Client) stops its automatic runs too.
+        if not sched_name or not rt.is_enabled("job", job_res):
             continue
         sched = rt.cfg.get("schedule", str(sched_name))
         client = rt.cfg.get("client", str(job_res.get("Client"))) if job_res.get("Client") else None
-        if sched is None or not _enabled(sched) or not _enabled(client):
+        if sched is None or not rt.is_enabled("schedule", sched):
+            continue
+        if client is not None and not rt.is_enabled("client", client):
             continue
         for run in sched.get("Run") or ():
             ov = dict(run.overrides)
