@@ -376,11 +376,14 @@ def media_rows(cat: Catalog, *, pool: str | None = None, volume: str | None = No
 def client_row(name: str, ids: CatalogIds, res: Any, uname: str, *, long: bool) -> Row:
     """``list clients`` / ``llist clients`` (ListClientRecords) for one configured Client."""
     row = {"clientid": ids.client(name), "name": name}
+    # Bareos creates the Client row at start-up with zeros and copies AutoPrune and the
+    # retentions from the resource only once a job's File daemon answered (with its uname).
+    known = res is not None and bool(uname)
     if long:
         row["uname"] = uname
-        row["autoprune"] = _s(bool(res.get("AutoPrune")) if res is not None else False)
-    row["fileretention"] = _s(res.get("FileRetention") if res is not None else 5184000)
-    row["jobretention"] = _s(res.get("JobRetention") if res is not None else 15552000)
+        row["autoprune"] = _s(bool(res.get("AutoPrune")) if known else False)
+    row["fileretention"] = _s(res.get("FileRetention") if known else 0)
+    row["jobretention"] = _s(res.get("JobRetention") if known else 0)
     return row
 
 
