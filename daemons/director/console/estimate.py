@@ -103,9 +103,9 @@ async def estimate(s: CommandSession, args: Args) -> bool:
     await out.text(f"Connecting to Client {client.name} at {client.get('Address')}:"
                    f"{client.get('Port')}\n")  # fmt: skip
     try:
-        stream, info = await rt.file_daemons.connect_to_file_daemon(
-            client, purpose="status", console=out.text
-        )
+        # Bareos connects quietly here (ConnectToFileDaemon, verbose off): no probing
+        # note and no "Handshake:" line, unlike "status client".
+        stream, info = await rt.file_daemons.connect_to_file_daemon(client, purpose="status")
     except ClientConnectError as exc:
         log.info("estimate.connect_failed", client=client.name, reason=exc.reason)
         await out.error("Failed to connect to Client.\n")

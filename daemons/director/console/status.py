@@ -15,6 +15,7 @@ from daemons.common import texts
 from daemons.common.commands import TERMINATED_HEADER, job_type_text, level_text, terminated_row
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
+from daemons.director.console.restore_dialog import do_prompt
 from daemons.director.console.status_all import all_clients_status
 from daemons.director.console.status_scheduler import status_scheduler
 from daemons.director.jobs.scheduler import scheduled_jobs
@@ -40,9 +41,7 @@ RELAY_TIMEOUT = 60.0
 )
 async def status(s: CommandSession, args: Args) -> bool:
     if len(args) == 1:
-        # Bareos would prompt for the daemon type; the emulator shows the Director.
-        await director_status(s)
-        return True
+        return await _status_menu(s, args)
     for key, _value in args.words[1:]:
         k = key.lower()
         if k == "all":
@@ -65,6 +64,25 @@ async def status(s: CommandSession, args: Args) -> bool:
         if store is not None:
             await storage_status(s, store, None)
         return True
+    return True
+
+
+async def _status_menu(s: CommandSession, args: Args) -> bool:
+    """A bare ``status``: Bareos asks which daemon."""
+    items = ["Director", "Storage", "Client", "Scheduler", "All"]
+    choice = await do_prompt(s, "Status available for:\n", items, "", "Select daemon type for status")
+    if choice == 0:
+        await director_status(s)
+    elif choice == 1:
+        if (store := await select_storage(s, args)) is not None:
+            await storage_status(s, store, None)
+    elif choice == 2:
+        if (client := await select_client(s, args)) is not None:
+            await client_status(s, client, None)
+    elif choice == 3:
+        return await status_scheduler(s, args)
+    elif choice == 4:
+        await all_status(s)
     return True
 
 
@@ -329,42 +347,68 @@ async def all_status(s: CommandSession) -> None:
 
 
 async def select_client(s: CommandSession, args: Args) -> Any | None:
+    """``get_client_resource``: ``client=``/``fd=``, else (also after a wrong name) a prompt."""
     for key, value in args.words[1:]:
         if key.lower() in ("client", "fd") and value is not None:
             client = s.rt.client(value)
             if client is not None and s.allowed("client", client.name):
                 return client
             await s.out.error(f"Error: Client resource {value} does not exist.\n")
-            return None
-    candidates = [c for c in s.rt.clients() if s.allowed("client", c.name)]
-    if len(candidates) == 1:
-        await s.out.text(f"Automatically selected Client: {candidates[0].name}\n")
-        return candidates[0]
-    await s.out.error("No client given: use client=<client-name>.\n")
-    return None
+            break
+    names = sorted((c.name for c in s.rt.clients() if s.allowed("client", c.name)), key=str.lower)
+    choice = await do_prompt(s, "The defined Client resources are:\n", names, "Client",
+                             "Select Client (File daemon) resource")  # fmt: skip
+    return None if choice is None else s.rt.client(names[choice])
 
 
 async def select_storage(s: CommandSession, args: Args) -> Any | None:
+    """``get_storage_resource`` as ``status`` calls it: ``storage=``/``sd=``, the storage of
+    a running ``jobid=``/``job=``/``ujobid=``, else a prompt (bare words name no storage)."""
     name: str | None = None
+    store: Any | None = None
     for key, value in args.words[1:]:
-        if key.lower() in ("storage", "sd") and value is not None:
+        k = key.lower()
+        if k in ("storage", "sd") and value is not None:
             name = value
             break
-    if name is None:
-        plain = [k for k, v in args.words[1:] if v is None and k.lower() not in ("storage", "sd")]
-        name = plain[0] if plain else None
-    if name is not None:
+        if k in ("jobid", "job", "jobname", "ujobid"):
+            running = _running_job(s, k, value)
+            if isinstance(running, str):
+                await s.out.error(running)
+                return None
+            store = running.storage_res
+            break
+    if store is not None and not s.allowed("storage", store.name):
+        store = None
+    if store is None and name:
         store = s.rt.storage(name)
-        if store is not None and s.allowed("storage", store.name):
-            return store
-        await s.out.error(f'Storage resource "{name}": not found\n')
-        return None
-    candidates = [st for st in s.rt.storages() if s.allowed("storage", st.name)]
-    if len(candidates) == 1:
-        await s.out.text(f"Automatically selected Storage: {candidates[0].name}\n")
-        return candidates[0]
-    await s.out.error("No storage given: use storage=<storage-name>.\n")
-    return None
+        if store is None:
+            await s.out.error(f'Storage resource "{name}": not found\n')
+    if store is not None and not s.allowed("storage", store.name):
+        store = None
+    if store is not None:
+        return store
+    names = sorted((st.name for st in s.rt.storages() if s.allowed("storage", st.name)),
+                   key=str.lower)  # fmt: skip
+    choice = await do_prompt(s, "The defined Storage resources are:\n", names, "Storage",
+                             "Select Storage resource")  # fmt: skip
+    return None if choice is None else s.rt.storage(names[choice])
+
+
+def _running_job(s: CommandSession, key: str, value: str | None) -> Any:
+    """The running job ``key=value`` names, or the error Bareos prints."""
+    if key == "jobid":
+        wanted = int(value) if value and value.isdigit() else 0
+        if wanted <= 0:
+            return f"Expecting jobid=nn command, got: {key}\n"
+        job = s.rt.jobs.running.get(wanted)
+        return job if job is not None else f"JobId {wanted} is not running.\n"
+    if not value:
+        return f"Expecting {'ujobid' if key == 'ujobid' else 'job'}=xxx, got: {key}.\n"
+    for job in s.rt.jobs.running.values():
+        if job.job == value or (key != "ujobid" and job.job.startswith(value)):
+            return job
+    return f'Job "{value}" is not running.\n'
 
 
 # -- relayed status
