@@ -769,11 +769,8 @@ def _post_console(st: Stand) -> None:
 # ---------------------------------------------------------------- what does not work yet
 
 PENDING: dict[str, str] = {
-    "GET /configuration/clients": "show clients verbose: no defaults, values not typed as Bareos types them",
-    "GET /configuration/filesets": "show filesets: no Include/Exclude/Options",
     "POST /control/jobs/rerun": "the case makes its failed job with disable client=, which does not fail a manual run: it needs a job that fails",
     "DELETE /control/jobs/{job_id}": "delete jobid=: not emulated",
-    "GET /configuration/jobs": "show jobs verbose: no defaults",
     "POST /control/volumes": "label: not emulated",
     "PATCH /control/volumes/{volume_name}": "update volume=: not emulated",
     "PUT /control/volumes/move": "move: not emulated (no-autochanger error)",
@@ -781,11 +778,6 @@ PENDING: dict[str, str] = {
     "PUT /control/volumes/import": "import: not emulated (no-autochanger error)",
     "PUT /control/volumes/{volume_name}": "relabel: not emulated",
     "DELETE /control/volumes/{volume_name}": "delete volume=: not emulated",
-    "GET /configuration/pools": "show pools verbose: no defaults",
-    "GET /configuration/schedules": "show schedules verbose: no defaults",
-    "GET /configuration/users": "show users: resource lists not JSON arrays",
-    "GET /configuration/profiles": "show profiles: ACLs not JSON arrays",
-    "GET /configuration/consoles": "show consoles: ACLs not JSON arrays",
 }
 
 
