@@ -5,11 +5,14 @@ output formatter that writes either config syntax or JSON; this module does
 the same walk (:class:`_Printer` plays the formatter) so the two forms always
 agree.  What is printed, per directive in table order:
 
-* without ``verbose``: required directives and those whose value differs from
-  the default; nothing a Job inherited from its JobDefs;
-* with ``verbose``: also every default and every inherited value, as a comment
-  (``  # Priority = 10``) in text and as an ordinary key in JSON; deprecated
-  directives only when set to something else than their default.
+* without ``verbose``: the directives written in the resource itself, unless
+  written with their default value (required ones always);
+* with ``verbose``: also everything not written (defaults, what a Job got from
+  its JobDefs, what the Director filled in such as a Client's Catalog) as a
+  comment (``  # Priority = 10``) in text and as an ordinary key in JSON;
+  deprecated directives at their default stay out.  Bareos gets this by
+  marking every directive "inherited" when it creates a resource and
+  unmarking the ones the config writes.
 
 Text: canonical names (``MaximumConcurrentJobs``), strings and resource names
 quoted, numbers and keywords bare, booleans ``Yes``/``No``, durations
@@ -33,7 +36,7 @@ blocks rather than in file order.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -93,32 +96,41 @@ class ShownResource:
 
 def show_resource(
     res: Resource, *, verbose: bool = False, hide_passwords: bool = False,
-    run_text: RunText | None = None,
+    run_text: RunText | None = None, implied: Mapping[str, Any] | None = None,
 ) -> str:  # fmt: skip
     """``show <type>=<name>`` text for one resource (ends with ``}`` and a blank line)."""
-    return render(res, verbose=verbose, hide_passwords=hide_passwords, run_text=run_text).text
+    return render(res, verbose=verbose, hide_passwords=hide_passwords, run_text=run_text,
+                  implied=implied).text  # fmt: skip
 
 
 def show_resource_json(
     res: Resource, *, verbose: bool = False, hide_passwords: bool = False,
-    run_text: RunText | None = None,
+    run_text: RunText | None = None, implied: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The object ``show`` puts under ``{<group>: {<name>: ...}}`` in API mode 2."""
-    return render(res, verbose=verbose, hide_passwords=hide_passwords, run_text=run_text).json
+    return render(res, verbose=verbose, hide_passwords=hide_passwords, run_text=run_text,
+                  implied=implied).json  # fmt: skip
 
 
 def render(
     res: Resource, *, verbose: bool = False, hide_passwords: bool = False,
     run_text: RunText | None = None, internal: bool = False,
+    implied: Mapping[str, Any] | None = None,
 ) -> ShownResource:  # fmt: skip
-    """Both forms at once; ``internal``: a resource the Director made itself, all comment."""
+    """Both forms at once.
+
+    ``internal``: a resource the Director made itself (all comment); ``implied``:
+    values the Director fills in for unset directives after loading (a Client's
+    Catalog is the first Catalog), shown like defaults.
+    """
     p = _Printer()
     if res.type == "Messages":
         _print_messages(p, res, hide_passwords)
     elif res.type == "FileSet":
         _print_fileset(p, res)
     else:
-        _print_items(p, res, verbose, hide_passwords, run_text or _plain_run_text, internal)
+        _print_items(p, res, verbose, hide_passwords, run_text or _plain_run_text, internal,
+                     implied or {})  # fmt: skip
     mark = "# " if internal else ""
     text = f"{mark}{res.type} {{\n" + "".join(p.lines) + f"{mark}}}\n\n"
     return ShownResource(text, p.obj)
@@ -214,12 +226,17 @@ class _Printer:
 # -- generic resources -------------------------------------------------------------
 
 
+# Kinds Bareos never counts as "at the default" (HasDefaultValue has no case for them):
+# set or not, they are printed, an unset one as a comment with verbose only.
+_NEVER_DEFAULT = frozenset({Kind.RES, Kind.RES_LIST, Kind.STR_LIST, Kind.PATH_LIST,
+                            Kind.PLUGIN_NAMES, Kind.ADDRESSES, *PASSWORD_KINDS})  # fmt: skip
+
+
 def _is_default(item: ItemSpec, value: Any, res: Resource) -> bool:
     """Bareos's HasDefaultValue: the value equals the default (or is empty, if none)."""
     kind = item.kind
-    if kind in PASSWORD_KINDS or kind in (Kind.ADDRESSES, Kind.RES):
-        # A set resource or password always counts as set; an unset one as a default.
-        return value is None
+    if kind in _NEVER_DEFAULT or (res.type, item.name) in _QUOTED_ENUM_DEFAULTS:
+        return False
     default = default_for(item, res.persona)
     if item.accumulates:
         if default is not None and not isinstance(default, (tuple, list)):
@@ -232,51 +249,51 @@ def _is_default(item: ItemSpec, value: Any, res: Resource) -> bool:
     return bool(value == default)
 
 
-def _value_of(res: Resource, item: ItemSpec) -> tuple[bool, bool, Any]:
-    """``(set here or inherited, inherited from a JobDefs, value)``."""
+def _value_of(res: Resource, item: ItemSpec) -> tuple[bool, Any]:
+    """``(written in this very resource, value)``; a JobDefs' value counts as not written."""
     if item.name in res._values:
-        return True, False, res._values[item.name]
+        return True, res._values[item.name]
     parent = res.parent
     seen = 0
     while parent is not None and seen < 32:
         if item.name in parent._values:
-            return True, True, parent._values[item.name]
+            return False, parent._values[item.name]
         parent = parent.parent
         seen += 1
-    return False, False, None
+    return False, default_for(item, res.persona)
 
 
 def _print_items(p: _Printer, res: Resource, verbose: bool, hide: bool, run_text: RunText,
-                 internal: bool) -> None:  # fmt: skip
+                 internal: bool, implied: Mapping[str, Any]) -> None:  # fmt: skip
+    # Bareos marks every directive "inherited" when it creates a resource and clears the
+    # mark when the directive is written: all that was not written (JobDefs values and
+    # defaults alike) is shown only with verbose, as a comment.
     for item in res.spec.items:
         kind = item.kind
         if kind in (Kind.ADDRESS, Kind.PORT):
             continue  # part of the listen address list, printed with it
         if kind is Kind.ADDRESSES:
-            if any(k in res._values for k in ("Address", "Port", "Addresses")):
-                _print_listen_addresses(p, res)
+            _print_listen_addresses(p, res)
             continue
         if kind in _SCRIPTS:
             # Bareos keeps the short forms in the RunScript list and prints them there.
             if item.name == "RunScript":
                 _print_runscripts(p, res, verbose)
             continue
-        present, inherited, value = _value_of(res, item)
-        inherited = inherited or internal
+        written, value = _value_of(res, item)
+        if not written and item.name in implied:
+            value = implied[item.name]  # filled in by the Director after loading
+        inherited = internal or not written
         if inherited and not verbose:
             continue
-        if not present:
-            value = default_for(item, res.persona)
-        default = _is_default(item, value, res)
-        # LabelType is deprecated, yet Bareos's verbose listing still shows its default.
-        deprecated = item.deprecated and (res.type, item.name) not in _QUOTED_ENUM_DEFAULTS
-        if default:
-            if item.required:
-                pass  # always printed; a verbose listing marks it as default
-            elif not verbose or deprecated:
-                continue
-        comment = inherited or (default and verbose and not deprecated)
-        _print_item(p, res, item, value, comment, hide, run_text)
+        printed = item.required
+        if _is_default(item, value, res):
+            if verbose and not item.deprecated:
+                printed, inherited = True, True
+        else:
+            printed = True
+        if printed:
+            _print_item(p, res, item, value, inherited, hide, run_text)
 
 
 def _print_item(p: _Printer, res: Resource, item: ItemSpec, value: Any, comment: bool,
@@ -342,10 +359,18 @@ def _print_enum(p: _Printer, res: Resource, item: ItemSpec, value: Any, comment:
 # -- listen addresses -----------------------------------------------------------------
 
 
+def _listen_list(res: Resource) -> tuple[tuple[str | None, int | str], ...]:
+    """The listen list: as written, else Bareos's default (IPv4 and IPv6 any, one port)."""
+    if any(k in res._values for k in ("Address", "Addresses")):
+        return res.listen_addresses()
+    port = res.get("Port")
+    return (("0.0.0.0", port), ("::", port))
+
+
 def _print_listen_addresses(p: _Printer, res: Resource) -> None:
     entries: list[dict[str, Any]] = []
     lines = [f"{p.prefix(False)}Addresses = {{\n"]
-    for host, port in res.listen_addresses():
+    for host, port in _listen_list(res):
         addr = host if host is not None else "0.0.0.0"
         family = "ipv6" if ":" in addr else "ipv4"
         port_value: int | str = int(port) if str(port).isdigit() else port

@@ -346,11 +346,30 @@ def test_schedule_run_lines_rebuilt_from_their_mask() -> None:
 
 def test_director_addresses_and_the_user_agent_console() -> None:
     cfg = _lab()
+    # Only a port written: Bareos's default list, IPv4 and IPv6 "any", always printed.
     director = show_resource_json(cfg.own())
-    assert director["addresses"] == [{"ipv4": {"addr": "0.0.0.0", "port": 9101}}]
+    assert director["addresses"] == [{"ipv4": {"addr": "0.0.0.0", "port": 9101}},
+                                     {"ipv6": {"addr": "::", "port": 9101}}]  # fmt: skip
+    assert "messages" not in director  # not written: only with verbose
+    implied = render(cfg.own(), verbose=True, implied={"Messages": "Standard"})
+    assert '  # Messages = "Standard"\n' in implied.text and implied.json["messages"] == "Standard"
     spec = cfg.schema.resource("Console")
     agent = render(user_agent_console(cfg.own(), spec), verbose=True, internal=True)
     assert agent.text.startswith('# Console {\n  # Name = "*UserAgent*"\n'), agent.text
     assert agent.text.endswith("  # TlsAllowedCn = \n# }\n\n"), agent.text
     assert agent.json["password"] == "[md5]5ebe2294ecd0e0f08eab7690d2a6ee69"
     assert agent.json["tlsrequire"] is False and agent.json["commandacl"] == []
+
+
+def test_unwritten_directives_show_only_with_verbose() -> None:
+    cfg = parse_string(
+        "Catalog { Name = MyCatalog; DB Name = bareos; DB User = bareos }\n"
+        "Client {\n  Name = c\n  Address = h\n  Password = p\n  Maximum Concurrent Jobs = 1\n}\n"
+    )
+    client = _get(cfg, "client", "c")
+    plain = show_resource(client, implied={"Catalog": "MyCatalog"})
+    # Written with its default value: not shown; the Catalog the Director filled in neither.
+    assert "MaximumConcurrentJobs" not in plain and "Catalog" not in plain, plain
+    text = show_resource(client, verbose=True, implied={"Catalog": "MyCatalog"})
+    assert '  # Catalog = "MyCatalog"\n' in text and "  # MaximumConcurrentJobs = 1\n" in text
+    assert show_resource_json(client, verbose=True)["catalog"] == ""  # none filled in

@@ -63,10 +63,19 @@ def _show_type(word: str) -> tuple[str, str] | None:
     return None
 
 
+def _implied(s: CommandSession, rtype: str) -> dict[str, Any]:
+    """What the Director fills in for an unset directive after loading (dird_conf.cc, reload.cc)."""
+    kind = {"client": ("Catalog", "catalog"), "director": ("Messages", "messages")}.get(rtype)
+    if kind is None:
+        return {}
+    first = s.rt.cfg.all(kind[1])
+    return {kind[0]: first[0].name} if first else {}
+
+
 async def _dump(s: CommandSession, group: str, rtype: str, res: Any, hide: bool,
                 verbose: bool, internal: bool = False) -> None:  # fmt: skip
     shown = render(res, verbose=verbose, hide_passwords=hide, run_text=run_config_text,
-                   internal=internal)  # fmt: skip
+                   internal=internal, implied=_implied(s, rtype))  # fmt: skip
     mode = client_mode(s, rtype, res.name)
     if s.out.json:
         obj = dict(shown.json)
