@@ -27,8 +27,9 @@ string or resource as ``""``, FileSet ``include``/``exclude`` and Job
 
 A FileSet prints only its name, description and Include/Exclude blocks (its
 Options rebuilt from the option letters the Director sends to the FD), as
-Bareos's own FileSet printer does.  Messages resources keep their special
-destination lines; their JSON has one key per line.  Known approximation: the
+Bareos's own FileSet printer does; a Messages resource its name, commands and
+one ``<destination> = [where =] types`` line per destination (JSON
+``{"<destination>": {"where"?, "what"}}``).  Known approximation: the
 short ``Run Before Job = ...`` forms are printed before the ``RunScript { }``
 blocks rather than in file order.
 """
@@ -125,7 +126,7 @@ def render(
     """
     p = _Printer()
     if res.type == "Messages":
-        _print_messages(p, res, hide_passwords)
+        _print_messages(p, res, verbose)
     elif res.type == "FileSet":
         _print_fileset(p, res)
     else:
@@ -568,21 +569,33 @@ def _print_fileset(p: _Printer, res: Resource) -> None:
 # -- Messages ---------------------------------------------------------------------------
 
 
-def _print_messages(p: _Printer, res: Resource, hide: bool) -> None:
+def _print_messages(p: _Printer, res: Resource, verbose: bool) -> None:
+    """MessagesResource::PrintConfig: commands escaped, one object per destination."""
+    p.key("Name", _quote(res.name), res.name)
+    for name in ("MailCommand", "OperatorCommand", "TimestampFormat"):
+        value = res._values.get(name)
+        if value:
+            p.key(name, _quote(escape(value)), escape(value))
     for item in res.spec.items:
-        if item.name not in res._values:
+        if item.kind is not Kind.MSG_DEST:
             continue
-        value = res._values[item.name]
-        if item.kind is Kind.MSG_DEST:
-            for dest in value:
-                kind, text = _message_destination(dest)
-                p.lines.append(f"{_INDENT}{kind} = {text}\n")
-                p.obj.setdefault(kind, []).append(text)
-        elif value is not None:
-            p.key(item.name, _quote(str(value)), str(value))
+        for dest in res._values.get(item.name, ()):
+            kind, what = _message_destination(dest, verbose)
+            # A second destination of one kind lands in the same JSON object (Bareos reuses it).
+            obj = p.obj.setdefault(kind, {})
+            line = f"{_INDENT}{kind}"
+            if dest.where and kind not in _WHERELESS:
+                line += f" = {dest.where}"
+                obj["where"] = dest.where
+            p.lines.append(f"{line} = {what}\n")
+            obj["what"] = what
 
 
-def _message_destination(dest: MessageDestination) -> tuple[str, str]:
+_WHERELESS = frozenset({"syslog", "stdout", "stderr", "console", "catalog"})
+
+
+def _message_destination(dest: MessageDestination, verbose: bool) -> tuple[str, str]:
+    """``(destination, types)``: "all,!skipped" style, or every type spelled out with verbose."""
     selected: set[str] = set()
     for t in dest.types:
         name = t.lstrip("!").lower()
@@ -593,9 +606,10 @@ def _message_destination(dest: MessageDestination) -> tuple[str, str]:
             selected.update(names)
     chosen = [m for m in _MESSAGE_TYPES if m.lower() in selected]
     others = [m for m in _MESSAGE_TYPES if m.lower() not in selected]
-    if len(chosen) > len(others):
+    if verbose:
+        what = ",".join([*chosen, *("!" + m for m in others)])
+    elif len(chosen) > len(others):
         what = ",".join(["all", *("!" + m for m in others)])
     else:
         what = ",".join(chosen)
-    text = dest.where + " = " + what if dest.where else what
-    return dest.kind.lower(), text
+    return dest.kind.lower(), what

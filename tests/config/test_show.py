@@ -373,3 +373,23 @@ def test_unwritten_directives_show_only_with_verbose() -> None:
     text = show_resource(client, verbose=True, implied={"Catalog": "MyCatalog"})
     assert '  # Catalog = "MyCatalog"\n' in text and "  # MaximumConcurrentJobs = 1\n" in text
     assert show_resource_json(client, verbose=True)["catalog"] == ""  # none filled in
+
+
+def test_messages_destinations_as_objects() -> None:
+    cfg = parse_string(
+        "Messages {\n  Name = Standard\n"
+        '  Mail Command = "bsmtp -f \\"(Bareos)\\" %r"\n'
+        "  mail = root@localhost = all, !skipped, !saved\n"
+        "  console = all, !skipped\n}\n"
+    )
+    msgs = _get(cfg, "messages", "Standard")
+    assert show_resource_json(msgs) == {
+        "name": "Standard", "mailcommand": 'bsmtp -f \\"\\(Bareos\\)\\" %r',
+        "mail": {"where": "root@localhost", "what": "all,!saved,!skipped"},
+        "console": {"what": "all,!skipped"}}  # fmt: skip
+    assert show_resource(msgs) == (
+        'Messages {\n  Name = "Standard"\n  MailCommand = "bsmtp -f \\"\\(Bareos\\)\\" %r"\n'
+        "  mail = root@localhost = all,!saved,!skipped\n  console = all,!skipped\n}\n\n"
+    )
+    verbose = show_resource_json(msgs, verbose=True)
+    assert verbose["console"]["what"].endswith(",audit,!skipped"), verbose
