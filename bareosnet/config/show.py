@@ -116,13 +116,14 @@ def show_resource_json(
 def render(
     res: Resource, *, verbose: bool = False, hide_passwords: bool = False,
     run_text: RunText | None = None, internal: bool = False,
-    implied: Mapping[str, Any] | None = None,
+    implied: Mapping[str, Any] | None = None, current: Mapping[str, Any] | None = None,
 ) -> ShownResource:  # fmt: skip
     """Both forms at once.
 
     ``internal``: a resource the Director made itself (all comment); ``implied``:
     values the Director fills in for unset directives after loading (a Client's
-    Catalog is the first Catalog), shown like defaults.
+    Catalog is the first Catalog), shown like defaults; ``current``: values
+    changed at run time (``disable client=`` sets Enabled), written or not.
     """
     p = _Printer()
     if res.type == "Messages":
@@ -130,8 +131,9 @@ def render(
     elif res.type == "FileSet":
         _print_fileset(p, res)
     else:
+        values = {**(implied or {}), **(current or {})}
         _print_items(p, res, verbose, hide_passwords, run_text or _plain_run_text, internal,
-                     implied or {})  # fmt: skip
+                     values, frozenset(current or ()))  # fmt: skip
     mark = "# " if internal else ""
     text = f"{mark}{res.type} {{\n" + "".join(p.lines) + f"{mark}}}\n\n"
     return ShownResource(text, p.obj)
@@ -265,7 +267,8 @@ def _value_of(res: Resource, item: ItemSpec) -> tuple[bool, Any]:
 
 
 def _print_items(p: _Printer, res: Resource, verbose: bool, hide: bool, run_text: RunText,
-                 internal: bool, implied: Mapping[str, Any]) -> None:  # fmt: skip
+                 internal: bool, implied: Mapping[str, Any],
+                 current: frozenset[str]) -> None:  # fmt: skip
     # Bareos marks every directive "inherited" when it creates a resource and clears the
     # mark when the directive is written: all that was not written (JobDefs values and
     # defaults alike) is shown only with verbose, as a comment.
@@ -282,8 +285,8 @@ def _print_items(p: _Printer, res: Resource, verbose: bool, hide: bool, run_text
                 _print_runscripts(p, res, verbose)
             continue
         written, value = _value_of(res, item)
-        if not written and item.name in implied:
-            value = implied[item.name]  # filled in by the Director after loading
+        if item.name in current or (not written and item.name in implied):
+            value = implied[item.name]  # filled in or changed by the Director
         inherited = internal or not written
         if inherited and not verbose:
             continue

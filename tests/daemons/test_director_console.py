@@ -143,6 +143,14 @@ def test_show_json_and_verbose_text(lab: Any) -> None:
     assert "*UserAgent*" not in c.call("show consoles").decode()
     disabled = c.call("show disabled clients").decode()
     assert disabled == "No disabled Clients.\n", disabled
+    # "disable" changes the resource itself: show reports it (as a comment: not written).
+    c.call("disable client=bareos-fd yes")
+    try:
+        assert "  # Enabled = No\n" in c.call("show client=bareos-fd verbose").decode()
+        assert j.call("show client=bareos-fd verbose")["clients"]["bareos-fd"]["enabled"] is False
+        assert c.call("show disabled clients").decode() == "Disabled Clients:\n   bareos-fd\n"
+    finally:
+        c.call("enable client=bareos-fd yes")
 
 
 def test_named_console(lab: Any) -> None:

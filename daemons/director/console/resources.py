@@ -72,10 +72,17 @@ def _implied(s: CommandSession, rtype: str) -> dict[str, Any]:
     return {kind[0]: first[0].name} if first else {}
 
 
+def _current(s: CommandSession, rtype: str, name: str) -> dict[str, Any]:
+    """Run-time changes Bareos makes to the resource itself (enable/disable)."""
+    enabled = s.rt.enabled_overrides.get((rtype, name))
+    return {} if enabled is None else {"Enabled": enabled}
+
+
 async def _dump(s: CommandSession, group: str, rtype: str, res: Any, hide: bool,
                 verbose: bool, internal: bool = False) -> None:  # fmt: skip
     shown = render(res, verbose=verbose, hide_passwords=hide, run_text=run_config_text,
-                   internal=internal, implied=_implied(s, rtype))  # fmt: skip
+                   internal=internal, implied=_implied(s, rtype),
+                   current=_current(s, rtype, res.name))  # fmt: skip
     mode = client_mode(s, rtype, res.name)
     if s.out.json:
         obj = dict(shown.json)
