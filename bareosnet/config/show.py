@@ -77,6 +77,9 @@ _SILENT_WHEN_UNSET = frozenset({("Job", "Type"), ("JobDefs", "Type"), ("Job", "S
                                 ("JobDefs", "SelectionType")})  # fmt: skip
 # Enumerations whose keyword is printed quoted (CFG_TYPE_LABEL), with the default shown.
 _QUOTED_ENUM_DEFAULTS = {("Pool", "LabelType"): "bareos"}
+# Items Bareos stores as types its default check does not know (a label, a bit): never
+# "at the default", so a verbose listing shows them even though they are deprecated.
+_NEVER_DEFAULT_ITEMS = frozenset({("Pool", "LabelType"), ("Catalog", "MultipleConnections")})
 
 # Message types in Bareos's table order (generic_res.h), without "all".
 _MESSAGE_TYPES = (
@@ -238,7 +241,7 @@ _NEVER_DEFAULT = frozenset({Kind.RES, Kind.RES_LIST, Kind.STR_LIST, Kind.PATH_LI
 def _is_default(item: ItemSpec, value: Any, res: Resource) -> bool:
     """Bareos's HasDefaultValue: the value equals the default (or is empty, if none)."""
     kind = item.kind
-    if kind in _NEVER_DEFAULT or (res.type, item.name) in _QUOTED_ENUM_DEFAULTS:
+    if kind in _NEVER_DEFAULT or (res.type, item.name) in _NEVER_DEFAULT_ITEMS:
         return False
     default = default_for(item, res.persona)
     if item.accumulates:

@@ -393,3 +393,12 @@ def test_messages_destinations_as_objects() -> None:
     )
     verbose = show_resource_json(msgs, verbose=True)
     assert verbose["console"]["what"].endswith(",audit,!skipped"), verbose
+
+
+def test_verbose_catalog_shows_its_deprecated_bit_item() -> None:
+    # MultipleConnections is stored as a bit, which Bareos's default check does not know.
+    cfg = parse_string("Catalog { Name = MyCatalog; DB Name = bareos; DB User = bareos }\n")
+    catalog = _get(cfg, "catalog", "MyCatalog")
+    text = show_resource(catalog, verbose=True)
+    assert "  # MultipleConnections = No\n" in text and "DisableBatchInsert" not in text, text
+    assert "MultipleConnections" not in show_resource(catalog)
