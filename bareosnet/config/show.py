@@ -330,7 +330,9 @@ def _print_item(p: _Printer, res: Resource, item: ItemSpec, value: Any, comment:
             text = '""' if name.startswith("Tls") else ""
             p.key(name, text, "", comment)
         else:
-            p.key(name, _quote(str(value)), str(value), comment)
+            # A directory-or-command (CFG_TYPE_DIR_OR_CMD) is escaped, in JSON too.
+            text = escape(str(value)) if name == "WriteBootstrap" else str(value)
+            p.key(name, _quote(text), text, comment)
     elif kind is Kind.ENUM:
         _print_enum(p, res, item, value, comment)
     elif kind is Kind.ENUM_FLAGS:

@@ -402,3 +402,18 @@ def test_verbose_catalog_shows_its_deprecated_bit_item() -> None:
     text = show_resource(catalog, verbose=True)
     assert "  # MultipleConnections = No\n" in text and "DisableBatchInsert" not in text, text
     assert "MultipleConnections" not in show_resource(catalog)
+
+
+def test_write_bootstrap_command_is_escaped() -> None:
+    cfg = parse_string(
+        "Messages { Name = Standard }\nPool { Name = Full }\n"
+        "JobDefs {\n  Name = j\n  Type = Admin\n  Messages = Standard\n  Pool = Full\n"
+        '  Write Bootstrap = "|/usr/bin/bsmtp -f \\"(Bareos) \\" root"\n}\n'
+    )
+    job = _get(cfg, "jobdefs", "j")
+    assert '  WriteBootstrap = "|/usr/bin/bsmtp -f \\"\\(Bareos\\) \\" root"\n' in show_resource(
+        job
+    )
+    assert (
+        show_resource_json(job)["writebootstrap"] == '|/usr/bin/bsmtp -f \\"\\(Bareos\\) \\" root'
+    )
