@@ -99,6 +99,9 @@ class RunScript:
     commands: tuple[tuple[str, str], ...]  # (("Command" | "Console"), text)
     settings: Mapping[str, str | bool] = attrs.field(converter=_frozen_mapping)
     short_form: str | None = None  # e.g. "RunBeforeJob" for the short form
+    # Position among the resource's run scripts of every form: Bareos keeps them in one
+    # list in file order (show prints them so), the config keeps one tuple per directive.
+    order: int = attrs.field(default=0, eq=False)
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ never contains a password.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -124,6 +125,7 @@ _RUN_WORDS.update(
     )
 )
 
+_SCRIPT_ORDER = itertools.count(1)  # run scripts in parse order (see RunScript.order)
 _RUNSCRIPT_WHEN = {"before": "Before", "after": "After", "aftervss": "AfterVSS", "always": "Always"}
 
 
@@ -800,12 +802,14 @@ class Parser:
                 settings[canonical] = flag
             lx.scan_to_eol()
         lx.scan_to_eol()
-        self._append(item, RunScript(tuple(commands), settings))
+        self._append(item, RunScript(tuple(commands), settings, order=next(_SCRIPT_ORDER)))
 
     def store_short_runscript(self, item: ItemSpec) -> None:
         command = self._token_value(Expect.STRING)
         self.lx.scan_to_eol()
-        self._append(item, RunScript((("Command", command),), {}, short_form=item.name))
+        script = RunScript((("Command", command),), {}, short_form=item.name,
+                           order=next(_SCRIPT_ORDER))  # fmt: skip
+        self._append(item, script)
 
     # -- Schedule Run ----------------------------------------------------------------
 

@@ -29,9 +29,10 @@ A FileSet prints only its name, description and Include/Exclude blocks (its
 Options rebuilt from the option letters the Director sends to the FD), as
 Bareos's own FileSet printer does; a Messages resource its name, commands and
 one ``<destination> = [where =] types`` line per destination (JSON
-``{"<destination>": {"where"?, "what"}}``).  Known approximation: the
-short ``Run Before Job = ...`` forms are printed before the ``RunScript { }``
-blocks rather than in file order.
+``{"<destination>": {"where"?, "what"}}``).  Run scripts of every form are
+printed where the RunScript directive is, in file order, a JobDefs' ones after
+the Job's own.  Known approximation: Messages destinations come in table
+order, not file order.
 """
 
 from __future__ import annotations
@@ -406,8 +407,8 @@ def _scripts_of(res: Resource) -> list[tuple[RunScript, bool]]:
     inherited = False
     seen = 0
     while node is not None and seen < 32:
-        for name in (*_SHORT_FORMS, "RunScript"):
-            out.extend((s, inherited) for s in node._values.get(name, ()))
+        own = [s for name in (*_SHORT_FORMS, "RunScript") for s in node._values.get(name, ())]
+        out.extend((s, inherited) for s in sorted(own, key=lambda s: s.order))
         node, inherited, seen = node.parent, True, seen + 1
     return out
 

@@ -417,3 +417,16 @@ def test_write_bootstrap_command_is_escaped() -> None:
     assert (
         show_resource_json(job)["writebootstrap"] == '|/usr/bin/bsmtp -f \\"\\(Bareos\\) \\" root'
     )
+
+
+def test_run_scripts_of_every_form_in_file_order() -> None:
+    cfg = parse_string(
+        "Messages { Name = Standard }\nPool { Name = Full }\n"
+        "JobDefs {\n  Name = j\n  Type = Admin\n  Messages = Standard\n  Pool = Full\n"
+        '  Run After Job = "/a1"\n'
+        '  RunScript {\n    Command = "/s2"\n    Runs When = After\n  }\n'
+        '  Run Before Job = "/b3"\n}\n'
+    )
+    scripts = show_resource_json(_get(cfg, "jobdefs", "j"))["runscript"]
+    assert scripts == [{"runafterjob": "/a1"}, {"command": "/s2", "runswhen": "after"},
+                       {"runbeforejob": "/b3"}]  # fmt: skip
