@@ -861,3 +861,15 @@ def test_batch_mode_follows_the_api_mode(stand: Stand) -> None:
     c.call(".api 0")
     out = c.call("run job=backup").decode()
     assert "JobName:  backup\n" in out and "Job queued" not in out, out
+
+
+def test_show_all_in_resource_order(stand: Stand) -> None:
+    """``show all`` goes by Bareos's resource codes: JobDefs before Jobs, Users last."""
+    c = bareos.bsock.DirectorConsole(address="127.0.0.1", port=stand.lab.dp, name=API_USER,
+                                     password=bareos.bsock.Password(API_SECRET))  # fmt: skip
+    text = c.call("show all").decode()
+    heads = [line for line in text.splitlines() if line.endswith(" {") and line[0].isupper()]
+    order = list(dict.fromkeys(h.split()[0] for h in heads))
+    assert order[:4] == ["Director", "Client", "JobDefs", "Job"], order
+    assert order[-3:] == ["Profile", "Console", "User"], order
+    assert "*UserAgent*" not in text  # the Director's own console only with verbose

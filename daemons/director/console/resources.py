@@ -38,6 +38,8 @@ SHOW_TYPES: tuple[tuple[str, str], ...] = (
     ("consoles", "console"),
     ("users", "user"),
 )
+# "show all" goes by resource code (dird_conf.h), where JobDefs come before Jobs.
+_ALL_ORDER = (SHOW_TYPES[0], SHOW_TYPES[1], SHOW_TYPES[3], SHOW_TYPES[2], *SHOW_TYPES[4:])
 _ACL_KIND = {"client": "client", "storage": "storage", "job": "job", "jobdefs": "job",
              "schedule": "schedule", "pool": "pool", "fileset": "fileset",
              "catalog": "catalog"}  # fmt: skip
@@ -109,7 +111,7 @@ async def show(s: CommandSession, args: Args) -> bool:
     verbose = args.has("verbose")
     rt = s.rt
     if len(args) == 1 or args.has("all"):
-        for group, rtype in SHOW_TYPES:
+        for group, rtype in _ALL_ORDER:
             await _dump_all(s, group, rtype, hide, verbose)
         return True
     words = args.words[1:]
