@@ -141,6 +141,11 @@ def test_show_json_and_verbose_text(lab: Any) -> None:
     consoles = c.call("show consoles verbose").decode()
     assert '# Console {\n  # Name = "*UserAgent*"\n' in consoles, consoles
     assert "*UserAgent*" not in c.call("show consoles").decode()
+    assert c.call("show help").decode() == (
+        "Keywords for the show command are:\ndirectors\nclients\njobs\njobdefs\nstorages\n"
+        "catalogs\nschedules\nfilesets\npools\nmessages\ncounters\nprofiles\nconsoles\nusers\n"
+    )
+    assert c.call("show counters").decode() == "No Counter resource defined\n"
     disabled = c.call("show disabled clients").decode()
     assert disabled == "No disabled Clients.\n", disabled
     # "disable" changes the resource itself: show reports it (as a comment: not written).

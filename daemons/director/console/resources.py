@@ -103,13 +103,18 @@ async def _dump(s: CommandSession, group: str, rtype: str, res: Any, hide: bool,
 @command(
     "show",
     help="print resources in configuration syntax (passwords as [md5] hashes)",
-    usage="clients | client=<name> | storages | storage=<name> | consoles | directors | all",
+    usage="[<type>[=<name>] ...] [verbose] | all [verbose] | disabled [jobs|clients|schedules]"
+    " | help",
     api='{<group>: {<name>: {<directive>: <value>, ..., "handshake_mode"?}}, ...}',
 )
 async def show(s: CommandSession, args: Args) -> bool:
     hide = not s.command_allowed("configure")
     verbose = args.has("verbose")
     rt = s.rt
+    if args.has("help"):
+        await s.out.text("Keywords for the show command are:\n")
+        await s.out.text("".join(f"{group}\n" for group, _ in SHOW_TYPES))
+        return True
     if len(args) == 1 or args.has("all"):
         for group, rtype in _ALL_ORDER:
             await _dump_all(s, group, rtype, hide, verbose)
