@@ -1,11 +1,16 @@
 """``show`` and the dot commands that list resource names (``.clients``, ``.storages`` ...).
 
-``show`` prints resources in configuration syntax through the config
-package's :func:`show_resource`; passwords appear only as ``"[md5]<hex>"``,
-and as ``"****************"`` for a console that may not run ``configure``
-(as Bareos hides them).  A Client whose handshake mode is known gets an
-extra comment line ``  # Handshake mode: <mode>`` before the closing brace,
-and a ``handshake_mode`` key in JSON.
+``show`` prints resources as the real Director does, in configuration syntax
+or, under ``.api 2``, as ``{<group>: {<name>: {...}}}`` JSON, both from the
+config package's :func:`~bareosnet.config.show.render`; ``verbose`` adds the
+defaults and inherited values (comments in text) and the Director's internal
+``*UserAgent*`` console.  The values the Director itself sets are passed in: a
+Client's Catalog and the Director's Messages when unset, Enabled after
+``enable``/``disable``.  Passwords appear only as ``"[md5]<hex>"``, and as
+``"****************"`` for a console that may not run ``configure`` (as Bareos
+hides them).  An emulator addition: a Client whose handshake mode is known
+gets an extra comment line ``  # Handshake mode: <mode>`` before the closing
+brace, and a ``handshake_mode`` key in JSON.
 """
 
 from __future__ import annotations
