@@ -93,10 +93,18 @@ RunText = Callable[[RunSpec], str]
 
 @attrs.frozen
 class ShownResource:
-    """One resource as ``show`` prints it: config text and the JSON object."""
+    """One resource as ``show`` prints it: config text and the JSON object.
 
-    text: str
+    ``packets``: the text cut where Bareos's formatter sends it (at the end of
+    every nested block, then the closing ``}``), joined they are ``text``.
+    """
+
+    packets: tuple[str, ...]
     json: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.packets)
 
 
 def show_resource(
@@ -139,8 +147,11 @@ def render(
         _print_items(p, res, verbose, hide_passwords, run_text or _plain_run_text, internal,
                      values, frozenset(current or ()))  # fmt: skip
     mark = "# " if internal else ""
-    text = f"{mark}{res.type} {{\n" + "".join(p.lines) + f"{mark}}}\n\n"
-    return ShownResource(text, p.obj)
+    lines = [f"{mark}{res.type} {{\n", *p.lines]
+    cuts = [0, *(c + 1 for c in p.cuts), len(lines)]
+    packets = ["".join(lines[a:b]) for a, b in zip(cuts, cuts[1:], strict=False)]
+    packets = [x for x in packets if x]
+    return ShownResource((*packets, f"{mark}}}\n\n"), p.obj)
 
 
 def user_agent_console(director: Resource, console_spec: ResourceSpec) -> Resource:
@@ -198,11 +209,16 @@ class _Printer:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.cuts: list[int] = []  # where the text is sent as one packet
         self.obj: dict[str, Any] = {}
         self.depth = 1
 
     def prefix(self, comment: bool, extra: int = 0) -> str:
         return _INDENT * (self.depth + extra) + ("# " if comment else "")
+
+    def flush(self) -> None:
+        """A nested block ended: Bareos sends what it has so far."""
+        self.cuts.append(len(self.lines))
 
     def key(self, name: str, text: str, value: Any, comment: bool = False,
             into: dict[str, Any] | None = None) -> None:  # fmt: skip
@@ -379,18 +395,18 @@ def _listen_list(res: Resource) -> tuple[tuple[str | None, int | str], ...]:
 
 def _print_listen_addresses(p: _Printer, res: Resource) -> None:
     entries: list[dict[str, Any]] = []
-    lines = [f"{p.prefix(False)}Addresses = {{\n"]
+    p.lines.append(f"{p.prefix(False)}Addresses = {{\n")
     for host, port in _listen_list(res):
         addr = host if host is not None else "0.0.0.0"
         family = "ipv6" if ":" in addr else "ipv4"
         port_value: int | str = int(port) if str(port).isdigit() else port
-        lines.append(f"{p.prefix(False, 1)}{family} = {{\n")
-        lines.append(f"{p.prefix(False, 2)}addr = {addr}\n")
-        lines.append(f"{p.prefix(False, 2)}port = {port_value}\n")
-        lines.append(f"{p.prefix(False, 1)}}}\n")
+        p.lines.append(f"{p.prefix(False, 1)}{family} = {{\n")
+        p.lines.append(f"{p.prefix(False, 2)}addr = {addr}\n")
+        p.lines.append(f"{p.prefix(False, 2)}port = {port_value}\n")
+        p.lines.append(f"{p.prefix(False, 1)}}}\n")
+        p.flush()
         entries.append({family: {"addr": addr, "port": port_value}})
-    lines.append(f"{p.prefix(False)}}}\n")
-    p.lines.extend(lines)
+    p.lines.append(f"{p.prefix(False)}}}\n")
     p.obj["addresses"] = entries
 
 
@@ -423,6 +439,7 @@ def _print_runscripts(p: _Printer, res: Resource, verbose: bool) -> None:
             entry: dict[str, Any] = {}
             p.key(script.short_form, _quote(escape(script.commands[0][1])),
                   escape(script.commands[0][1]), inherited, into=entry)  # fmt: skip
+            p.flush()
             entries.append(entry)
             continue
         for cmd_kind, command in script.commands:
@@ -459,6 +476,7 @@ def _print_runscript_block(p: _Printer, script: RunScript, cmd_kind: str, comman
         flag("RunsOnClient", on_client, True)
     p.depth -= 1
     p.lines.append(f"{p.prefix(inherited)}}}\n")
+    p.flush()
     return entry
 
 
@@ -553,6 +571,7 @@ def _print_block(p: _Printer, block: IncludeExclude) -> dict[str, Any]:
                 entries.append(_options_entries(p, opts))
                 p.depth -= 1
                 p.lines.append(f"{p.prefix(False)}}}\n")
+                p.flush()
             entry["options"] = entries
         p.one_per_line("File", block.files, False, escaped=True, into=entry)
         p.one_per_line("Plugin", block.plugins, False, into=entry)
@@ -561,6 +580,7 @@ def _print_block(p: _Printer, block: IncludeExclude) -> dict[str, Any]:
         p.one_per_line("File", block.files, False, into=entry)
     p.depth -= 1
     p.lines.append(f"{p.prefix(False)}}}\n")
+    p.flush()
     return entry
 
 
@@ -597,6 +617,7 @@ def _print_messages(p: _Printer, res: Resource, verbose: bool) -> None:
                 line += f" = {dest.where}"
                 obj["where"] = dest.where
             p.lines.append(f"{line} = {what}\n")
+            p.flush()
             obj["what"] = what
 
 

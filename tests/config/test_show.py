@@ -430,3 +430,10 @@ def test_run_scripts_of_every_form_in_file_order() -> None:
     scripts = show_resource_json(_get(cfg, "jobdefs", "j"))["runscript"]
     assert scripts == [{"runafterjob": "/a1"}, {"command": "/s2", "runswhen": "after"},
                        {"runbeforejob": "/b3"}]  # fmt: skip
+
+
+def test_text_packets_end_where_bareos_sends_them() -> None:
+    fs = render(_get(_lab(), "fileset", "SelfTest"))
+    # The formatter sends at the end of each nested block, then the rest, then "}".
+    assert [x.rstrip("\n").splitlines()[-1] for x in fs.packets] == ["    }", "  }", "  }", "}"]
+    assert fs.packets[-1] == "}\n\n" and "".join(fs.packets) == fs.text

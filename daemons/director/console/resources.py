@@ -97,12 +97,12 @@ async def _dump(s: CommandSession, group: str, rtype: str, res: Any, hide: bool,
             obj["handshake_mode"] = mode.value
         s.out.result.setdefault(group, {})[res.name] = obj
         return
-    # Bareos sends the body and the closing "}\n\n" as two packets.
-    body, sep, tail = shown.text.rpartition("# }\n" if internal else "}\n")
+    # Packets as Bareos's formatter sends them: each nested block, the rest, the "}".
+    *body, tail = shown.packets
     if mode is not None:
-        body += f"  # Handshake mode: {mode.value}\n"
-    await s.out.text(body)
-    await s.out.text(sep + tail)
+        body[-1] += f"  # Handshake mode: {mode.value}\n"
+    for packet in (*body, tail):
+        await s.out.text(packet)
 
 
 @command(
