@@ -125,7 +125,7 @@ _RUN_WORDS.update(
     )
 )
 
-_SCRIPT_ORDER = itertools.count(1)  # run scripts in parse order (see RunScript.order)
+_PARSE_ORDER = itertools.count(1)  # RunScript.order, MessageDestination.order
 _RUNSCRIPT_WHEN = {"before": "Before", "after": "After", "aftervss": "AfterVSS", "always": "Always"}
 
 
@@ -624,7 +624,8 @@ class Parser:
                 lx.get_token(Expect.SKIP_EOL)
         types = self._scan_message_types()
         lx.scan_to_eol()
-        self._append(item, MessageDestination(item.name, where, types))
+        dest = MessageDestination(item.name, where, types, order=next(_PARSE_ORDER))
+        self._append(item, dest)
 
     # -- FileSet Include / Exclude ----------------------------------------------------
 
@@ -802,13 +803,13 @@ class Parser:
                 settings[canonical] = flag
             lx.scan_to_eol()
         lx.scan_to_eol()
-        self._append(item, RunScript(tuple(commands), settings, order=next(_SCRIPT_ORDER)))
+        self._append(item, RunScript(tuple(commands), settings, order=next(_PARSE_ORDER)))
 
     def store_short_runscript(self, item: ItemSpec) -> None:
         command = self._token_value(Expect.STRING)
         self.lx.scan_to_eol()
         script = RunScript((("Command", command),), {}, short_form=item.name,
-                           order=next(_SCRIPT_ORDER))  # fmt: skip
+                           order=next(_PARSE_ORDER))  # fmt: skip
         self._append(item, script)
 
     # -- Schedule Run ----------------------------------------------------------------

@@ -31,8 +31,7 @@ Bareos's own FileSet printer does; a Messages resource its name, commands and
 one ``<destination> = [where =] types`` line per destination (JSON
 ``{"<destination>": {"where"?, "what"}}``).  Run scripts of every form are
 printed where the RunScript directive is, in file order, a JobDefs' ones after
-the Job's own.  Known approximation: Messages destinations come in table
-order, not file order.
+the Job's own; Messages destinations in file order too.
 """
 
 from __future__ import annotations
@@ -605,20 +604,26 @@ def _print_messages(p: _Printer, res: Resource, verbose: bool) -> None:
         value = res._values.get(name)
         if value:
             p.key(name, _quote(escape(value)), escape(value))
-    for item in res.spec.items:
-        if item.kind is not Kind.MSG_DEST:
-            continue
-        for dest in res._values.get(item.name, ()):
-            kind, what = _message_destination(dest, verbose)
-            # A second destination of one kind lands in the same JSON object (Bareos reuses it).
-            obj = p.obj.setdefault(kind, {})
-            line = f"{_INDENT}{kind}"
-            if dest.where and kind not in _WHERELESS:
-                line += f" = {dest.where}"
-                obj["where"] = dest.where
-            p.lines.append(f"{line} = {what}\n")
-            p.flush()
-            obj["what"] = what
+    # Bareos keeps one chain in file order; a destination of the same kind and place
+    # written again adds its types to the first one.
+    dests = sorted((d for item in res.spec.items if item.kind is Kind.MSG_DEST
+                    for d in res._values.get(item.name, ())), key=lambda d: d.order)  # fmt: skip
+    merged: dict[tuple[str, str], MessageDestination] = {}
+    for d in dests:
+        key = (d.kind.lower(), d.where)
+        first = merged.get(key)
+        merged[key] = d if first is None else attrs.evolve(first, types=first.types + d.types)
+    for dest in merged.values():
+        kind, what = _message_destination(dest, verbose)
+        # A second destination of one kind lands in the same JSON object (Bareos reuses it).
+        obj = p.obj.setdefault(kind, {})
+        line = f"{_INDENT}{kind}"
+        if dest.where and kind not in _WHERELESS:
+            line += f" = {dest.where}"
+            obj["where"] = dest.where
+        p.lines.append(f"{line} = {what}\n")
+        p.flush()
+        obj["what"] = what
 
 
 _WHERELESS = frozenset({"syslog", "stdout", "stderr", "console", "catalog"})

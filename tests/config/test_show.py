@@ -437,3 +437,15 @@ def test_text_packets_end_where_bareos_sends_them() -> None:
     # The formatter sends at the end of each nested block, then the rest, then "}".
     assert [x.rstrip("\n").splitlines()[-1] for x in fs.packets] == ["    }", "  }", "  }", "}"]
     assert fs.packets[-1] == "}\n\n" and "".join(fs.packets) == fs.text
+
+
+def test_messages_destinations_in_file_order_and_merged() -> None:
+    cfg = parse_string(
+        "Messages {\n  Name = M\n  console = all\n  append = /tmp/log = error\n"
+        "  console = !skipped, !saved\n}\n"
+    )
+    text = show_resource(_get(cfg, "messages", "M"))
+    assert text == (
+        'Messages {\n  Name = "M"\n  console = all,!saved,!skipped\n'
+        "  append = /tmp/log = error\n}\n\n"
+    ), text
