@@ -60,6 +60,7 @@ class MessageDestination:
     kind: str  # canonical directive name: "Director", "Mail", "Append", "Console", ...
     where: str  # destination (mail addresses separated by spaces, file, director); "" if none
     types: tuple[str, ...]  # message types as written, e.g. ("all", "!skipped")
+    order: int = attrs.field(default=0, eq=False)  # parse position (show keeps file order)
 
 
 @attrs.frozen
@@ -99,6 +100,9 @@ class RunScript:
     commands: tuple[tuple[str, str], ...]  # (("Command" | "Console"), text)
     settings: Mapping[str, str | bool] = attrs.field(converter=_frozen_mapping)
     short_form: str | None = None  # e.g. "RunBeforeJob" for the short form
+    # Parse position: Bareos keeps run scripts of every form in one list in file order
+    # (show prints them so); the config keeps one tuple per directive.
+    order: int = attrs.field(default=0, eq=False)
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ never contains a password.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -124,6 +125,7 @@ _RUN_WORDS.update(
     )
 )
 
+_PARSE_ORDER = itertools.count(1)  # RunScript.order, MessageDestination.order
 _RUNSCRIPT_WHEN = {"before": "Before", "after": "After", "aftervss": "AfterVSS", "always": "Always"}
 
 
@@ -622,7 +624,8 @@ class Parser:
                 lx.get_token(Expect.SKIP_EOL)
         types = self._scan_message_types()
         lx.scan_to_eol()
-        self._append(item, MessageDestination(item.name, where, types))
+        dest = MessageDestination(item.name, where, types, order=next(_PARSE_ORDER))
+        self._append(item, dest)
 
     # -- FileSet Include / Exclude ----------------------------------------------------
 
@@ -800,12 +803,14 @@ class Parser:
                 settings[canonical] = flag
             lx.scan_to_eol()
         lx.scan_to_eol()
-        self._append(item, RunScript(tuple(commands), settings))
+        self._append(item, RunScript(tuple(commands), settings, order=next(_PARSE_ORDER)))
 
     def store_short_runscript(self, item: ItemSpec) -> None:
         command = self._token_value(Expect.STRING)
         self.lx.scan_to_eol()
-        self._append(item, RunScript((("Command", command),), {}, short_form=item.name))
+        script = RunScript((("Command", command),), {}, short_form=item.name,
+                           order=next(_PARSE_ORDER))  # fmt: skip
+        self._append(item, script)
 
     # -- Schedule Run ----------------------------------------------------------------
 

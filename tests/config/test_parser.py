@@ -377,8 +377,8 @@ def test_fileset_blocks() -> None:
     assert inc.exclude_dir_containing == (".nobackup",)
     assert inc.options[0].values["Signature"] == ("MD5",)
     assert inc.options[0].values["WildFile"] == ("*.tmp", "*.bak")
-    assert inc.options[0].opts == "MZf4feAHX"  # letters Bareos sends to the FD, plus defaults
-    assert inc.options[1].opts == "Vpins5:AHX"
+    assert inc.options[0].opts == "MZf4feHAX"  # letters Bareos sends to the FD, plus defaults
+    assert inc.options[1].opts == "Vpins5:HAX"
     options, files = fs.includes[0]
     assert options["OneFs"] == ("no",) and options["Verify"] == ("pins5",)
     assert files == ["/tmp/bareosnet-lab/data", "/etc"]

@@ -113,6 +113,51 @@ def test_json_console(lab: Any) -> None:
         j.call("foobar")
 
 
+def test_show_json_and_verbose_text(lab: Any) -> None:
+    """show: JSON typed as Bareos types it; verbose text lists the defaults as comments."""
+    j = bareos.bsock.DirectorConsoleJson(address="127.0.0.1", port=lab["port"],
+                                         password=CONSOLE_SECRET)  # fmt: skip
+    director = j.call("show director")["directors"]["bareos-dir"]
+    # The listen list is an array of {family: {addr, port}} (it was once the string "{").
+    assert director["addresses"] == [{"ipv4": {"addr": "127.0.0.1", "port": lab["port"]}}]
+    assert "maximumconcurrentjobs" not in director  # at its default: only with verbose
+    verbose = j.call("show director verbose")["directors"]["bareos-dir"]
+    assert verbose["maximumconcurrentjobs"] == 1 and verbose["auditing"] is False, verbose
+    assert verbose["fdconnecttimeout"] == "3 minutes " and verbose["pluginnames"] == []
+    shown = j.call("show client=bareos-fd verbose")["clients"]["bareos-fd"]
+    assert shown["port"] == lab["fd_port"] and shown["hardquota"] == "0", shown
+    assert j.call("show disabled") == {"disabled": {"jobs": [], "clients": [], "schedules": []}}
+    c = console(lab["port"])
+    plain = c.call("show client=bareos-fd").decode()
+    # Defaults only with verbose (the handshake line is the emulator's own addition).
+    comments = [line for line in plain.splitlines() if line.startswith("  # ")]
+    assert comments == ["  # Handshake mode: tls-first"], plain
+    assert f"  Port = {lab['fd_port']}\n" in plain, plain
+    text = c.call("show client=bareos-fd verbose").decode()
+    assert text.startswith('Client {\n  Name = "bareos-fd"\n  # Description = \n'), text
+    assert "  # Protocol = Native\n" in text and "  # HeartbeatInterval = 0\n" in text, text
+    assert "  # NdmpBlockSize = 63 k\n" in text and '  # TlsCipherList = ""\n' in text, text
+    assert "FileRetention" not in text and "  # TlsAllowedCn = \n" in text, text
+    consoles = c.call("show consoles verbose").decode()
+    assert '# Console {\n  # Name = "*UserAgent*"\n' in consoles, consoles
+    assert "*UserAgent*" not in c.call("show consoles").decode()
+    assert c.call("show help").decode() == (
+        "Keywords for the show command are:\ndirectors\nclients\njobs\njobdefs\nstorages\n"
+        "catalogs\nschedules\nfilesets\npools\nmessages\ncounters\nprofiles\nconsoles\nusers\n"
+    )
+    assert c.call("show counters").decode() == "No Counter resource defined\n"
+    disabled = c.call("show disabled clients").decode()
+    assert disabled == "No disabled Clients.\n", disabled
+    # "disable" changes the resource itself: show reports it (as a comment: not written).
+    c.call("disable client=bareos-fd yes")
+    try:
+        assert "  # Enabled = No\n" in c.call("show client=bareos-fd verbose").decode()
+        assert j.call("show client=bareos-fd verbose")["clients"]["bareos-fd"]["enabled"] is False
+        assert c.call("show disabled clients").decode() == "Disabled Clients:\n   bareos-fd\n"
+    finally:
+        c.call("enable client=bareos-fd yes")
+
+
 def test_named_console(lab: Any) -> None:
     admin = console(lab["port"], name="admin", password=ADMIN_SECRET)
     assert admin.call("whoami") == b"admin\n"

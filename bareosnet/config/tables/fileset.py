@@ -71,8 +71,9 @@ LETTER_SET_OPTIONS = MappingProxyType(
 PREFIXED_OPTIONS = MappingProxyType({"strippath": "P", "size": "z"})
 
 # Appended to every Options block that does not set them (and to the implicit
-# block of an Include without Options): ACL support on, hard links off, xattrs on.
-DEFAULT_OPTION_LETTERS = (("aclsupport", "A"), ("hardlinks", "H"), ("xattrsupport", "X"))
+# block of an Include without Options): hard links off, ACL support on, xattrs on, in
+# the order of Bareos's keyword enum (a real Director sends "O MHAX" for Signature = MD5).
+DEFAULT_OPTION_LETTERS = (("hardlinks", "H"), ("aclsupport", "A"), ("xattrsupport", "X"))
 
 # Options keywords whose values are collected as lists (not option letters).
 LIST_OPTIONS = frozenset(
