@@ -113,7 +113,12 @@ async def run_command_loop[S](
             frame, pending = pending, None
         else:
             try:
-                frame = await stream.receive(timeout=timeout)
+                # Idle between commands: wait on the socket first (a shallow stack
+                # while a fleet holds thousands of idle sessions), then receive.
+                deadline = trio.current_time() + timeout
+                if not await stream.wait_readable(deadline):
+                    raise HandshakeTimeoutError("idle")
+                frame = await stream.receive(timeout=max(0.0, deadline - trio.current_time()))
             except HandshakeTimeoutError:
                 return SessionEnd("idle-timeout", count, f"no command within {timeout:g} s")
             except PeerClosedError as exc:

@@ -158,7 +158,11 @@ class ListeningDaemon[O: DaemonOptions](ABC):
             bstream, info = await accept(stream, settings, peer_address=peer)
         except BareosError:
             return  # logged as handshake.failed by the transport
-        await self.serve_accepted(bstream, info)
+        served = self.serve_accepted(bstream, info)
+        # This frame lives as long as the session: let it hold none of the handshake's
+        # values (a fleet holds thousands of idle sessions).
+        del bstream, info, settings
+        await served
 
     def connection_limits(self) -> ConnectionLimits:
         """Bareos refuses connections beyond the own resource's Maximum Concurrent Jobs."""

@@ -61,28 +61,25 @@ class Daemon(Protocol):
     async def shutdown(self) -> None: ...
 
 
-async def _handle(daemon: Daemon, stream: trio.SocketStream) -> None:
+async def _handle(daemon: Daemon, stream: trio.SocketStream, peer: str) -> None:
+    # Runs as its own task (started by the accept loop), so the bound context is this
+    # connection's alone and needs no reset: bound directly, not through a context
+    # manager whose generator would stay alive for the whole session.
+    structlog.contextvars.bind_contextvars(conn=next(_ids), peer=peer)
+    log.debug("connection.accepted")
     try:
-        host, port = stream.socket.getpeername()[:2]
-        peer = f"{host}:{port}"
-    except OSError:
-        peer = "?"
-    conn_id = next(_ids)
-    with structlog.contextvars.bound_contextvars(conn=conn_id, peer=peer):
-        log.debug("connection.accepted")
-        try:
-            await daemon.handle_connection(stream, peer)
-        except BareosError as exc:
-            log.warning("connection.ended", reason=str(exc), error=type(exc).__name__)
-        except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
-            log.info("connection.lost", reason=str(exc) or type(exc).__name__)
-        except trio.Cancelled:
-            raise
-        except Exception:  # a bug must end one connection, never the daemon
-            log.exception("connection.crashed")
-        finally:
-            await trio.aclose_forcefully(stream)
-            log.debug("connection.closed")
+        await daemon.handle_connection(stream, peer)
+    except BareosError as exc:
+        log.warning("connection.ended", reason=str(exc), error=type(exc).__name__)
+    except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+        log.info("connection.lost", reason=str(exc) or type(exc).__name__)
+    except trio.Cancelled:
+        raise
+    except Exception:  # a bug must end one connection, never the daemon
+        log.exception("connection.crashed")
+    finally:
+        await trio.aclose_forcefully(stream)
+        log.debug("connection.closed")
 
 
 class _Admission:
@@ -115,11 +112,13 @@ async def _refuse(stream: trio.SocketStream, data: bytes) -> None:
     await trio.aclose_forcefully(stream)
 
 
-async def _admitted(daemon: Daemon, stream: trio.SocketStream, admission: _Admission, host: str) -> None:
+async def _admitted(
+    daemon: Daemon, stream: trio.SocketStream, admission: _Admission, host: str, peer: str
+) -> None:
     admission.total += 1
     admission.per_peer[host] += 1
     try:
-        await _handle(daemon, stream)
+        await _handle(daemon, stream, peer)
     finally:
         admission.total -= 1
         admission.per_peer[host] -= 1
@@ -138,16 +137,17 @@ async def _accept_loop(listener: trio.SocketListener, daemon: Daemon, nursery: t
                 await trio.sleep(0.1)
                 continue
             try:
-                host = str(stream.socket.getpeername()[0])
+                address = stream.socket.getpeername()
+                host, peer = str(address[0]), f"{address[0]}:{address[1]}"
             except OSError:
-                host = "?"
+                host = peer = "?"
             limits = admission.limits()
             reason = admission.refusal_reason(host, limits)
             if reason is not None:
                 log.warning("connection.refused", peer=host, reason=reason)
                 nursery.start_soon(_refuse, stream, limits.refusal)
                 continue
-            nursery.start_soon(_admitted, daemon, stream, admission, host)
+            nursery.start_soon(_admitted, daemon, stream, admission, host, peer)
 
 
 async def _signals(reload: Callable[[], None], cancel_scope: trio.CancelScope,

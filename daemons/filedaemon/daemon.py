@@ -164,7 +164,9 @@ class FileDaemon(ListeningDaemon[FdOptions]):
     async def serve_accepted(self, stream: BareosStream, info: ConnectionInfo) -> None:
         name = info.peer_name or "?"
         if info.connection in ("3", "10"):
-            await serve_session(self, stream, director=name, monitor=info.connection == "10")
+            session = serve_session(self, stream, director=name, monitor=info.connection == "10")
+            del info, stream  # the session outlives the handshake's values; keep them not
+            await session
         elif info.connection == "7":
             await self.serve_storage_job(stream, name, info)
         else:  # pragma: no cover - the resolver only plans rows 3, 7, 10
