@@ -144,6 +144,12 @@ class BareosStream:
             return True
         return False
 
+    def idle_fileno(self) -> int | None:
+        """The socket's descriptor when nothing is buffered above it (else None):
+        then, and only then, readability of the socket means a receive has work."""
+        sock = self._idle_socket()
+        return None if sock is None else sock.fileno()
+
     def _idle_socket(self) -> trio.socket.SocketType | None:
         """The socket to wait on when nothing is buffered above it, else None."""
         if self._closed or self._decoder.buffered:

@@ -97,6 +97,9 @@ def run_session_loop[S: ControlSession[Any]](
     on_unknown: Reaction[S],
     on_monitor_denied: Reaction[S],
     first: Frame | None = None,
+    may_park: Callable[[], bool] | None = None,
+    commands: int = 0,
+    deadline: float | None = None,
 ) -> Coroutine[Any, Any, SessionEnd]:
     """The command loop on ``s`` with its daemon's idle timeout and its monitor flag.
 
@@ -112,6 +115,9 @@ def run_session_loop[S: ControlSession[Any]](
         on_unknown=on_unknown,
         on_monitor_denied=on_monitor_denied,
         first=first,
+        may_park=may_park,
+        commands=commands,
+        deadline=deadline,
     )
 
 
