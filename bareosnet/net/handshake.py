@@ -45,7 +45,7 @@ from bareosnet.proto.handshake import (
 from bareosnet.proto.hello import Persona
 from bareosnet.proto.policy import PEEK_MINIMUM, HandshakeMode, PeekResult, classify_first_bytes
 from bareosnet.tls.checks import TlsInfo, check_after_handshake, classify_ssl_error
-from bareosnet.tls.contexts import client_context, server_context
+from bareosnet.tls.contexts import client_context, server_context, shared_psk_client_context
 from bareosnet.tls.psk import PskCredentials
 from bareosnet.tls.settings import TlsSettings
 
@@ -189,6 +189,32 @@ def _ssl_object(tls: trio.SSLStream[trio.abc.Stream]) -> ssl.SSLObject:
 
 # ---------------------------------------------------------------- connector
 
+# What the shared PSK client context offers: set by the connecting task around its
+# handshake, read by the context's callback, which OpenSSL calls inside it.
+_PSK_OFFER: contextvars.ContextVar[PskCredentials | None] = contextvars.ContextVar(
+    "psk_offer", default=None
+)
+_SHARED_CLIENT_CONTEXTS: dict[TlsSettings, ssl.SSLContext] = {}
+
+
+def _connector_context(tls: TlsSettings, psk: PskCredentials | None) -> ssl.SSLContext:
+    """The TLS-first client context: shared per TLS settings for PSK without files.
+
+    Building one costs ~0.6 ms of CPU (most of it cutting the cipher list down to
+    the PSK suites), as much as the rest of a login; a Director probing a
+    thousand Clients at once pays it a thousand times.  Nothing on the wire
+    changes: the context keeps no sessions (the client side never resumes).
+    """
+    if psk is None or not _reads_no_files(tls):
+        return client_context(tls, psk)
+    ctx = _SHARED_CLIENT_CONTEXTS.get(tls)
+    if ctx is None:
+        if len(_SHARED_CLIENT_CONTEXTS) >= _SHARED_CONTEXTS_MAX:
+            _SHARED_CLIENT_CONTEXTS.clear()
+        ctx = _SHARED_CLIENT_CONTEXTS[tls] = shared_psk_client_context(tls, _PSK_OFFER.get)
+    return ctx
+
+
 
 async def open_tcp(
     host: str, port: int, *, connect_timeout: float = 15.0, heartbeat_interval: int = 0
@@ -280,11 +306,15 @@ async def _connector_handshake(
     stream = BareosStream(transport, timeout=timeout)
     try:
         if tls_first:
-            ctx = client_context(tls_settings, psk)
-            tls = await _tls_wrap(
-                transport, ctx, server_side=False, timeout=timeout,
-                psk_identity=psk.identity if psk else None,
-            )  # fmt: skip
+            ctx = _connector_context(tls_settings, psk)
+            token = _PSK_OFFER.set(psk)
+            try:
+                tls = await _tls_wrap(
+                    transport, ctx, server_side=False, timeout=timeout,
+                    psk_identity=psk.identity if psk else None,
+                )  # fmt: skip
+            finally:
+                _PSK_OFFER.reset(token)
             tls_info = check_after_handshake(
                 _ssl_object(tls),
                 tls_settings,

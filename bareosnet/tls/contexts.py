@@ -207,6 +207,27 @@ def client_context(settings: TlsSettings, psk: PskCredentials | None) -> ssl.SSL
     return ctx
 
 
+def shared_psk_client_context(
+    settings: TlsSettings, credentials: Callable[[], PskCredentials | None]
+) -> ssl.SSLContext:
+    """A client context for many connections: ``credentials()`` names this handshake's PSK.
+
+    OpenSSL calls the PSK callback inside the handshake, in the connecting
+    task, so ``credentials`` can read per-connection state (a ContextVar).
+    Same suites and options as :func:`client_context` with a PSK.
+    """
+    ctx = _base_context(ssl.PROTOCOL_TLS_CLIENT, settings)
+    if not settings.has_certificate:
+        _restrict_to_psk_suites(ctx, settings.cipher_list or DEFAULT_CIPHER_LIST)
+
+    def callback(_hint: str | None) -> tuple[str | None, bytes]:
+        psk = credentials()
+        return (psk.identity, psk.key) if psk is not None else (None, b"")
+
+    ctx.set_psk_client_callback(callback)
+    return ctx
+
+
 def server_context(
     settings: TlsSettings,
     psk_lookup: PskLookup | None,

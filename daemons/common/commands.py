@@ -27,6 +27,7 @@ from bareosnet.errors import HandshakeTimeoutError, PeerClosedError, ProtocolErr
 from bareosnet.net.stream import BareosStream
 from bareosnet.proto.framing import Frame, Packet, SignalFrame, encode_packet
 from bareosnet.proto.signals import Signal
+from daemons.common import idle_parking
 from daemons.common.texts import bareos_time
 
 log = structlog.get_logger("daemon.session")
@@ -84,6 +85,7 @@ class SessionEnd:
     reason: str
     commands: int
     detail: str | None = None
+    deadline: float | None = None  # "parked": the idle deadline it carries on with
 
 
 async def run_command_loop[S](
@@ -96,6 +98,9 @@ async def run_command_loop[S](
     on_unknown: Callable[[S, str], Awaitable[None]],
     on_monitor_denied: Callable[[S, str], Awaitable[None]],
     first: Frame | None = None,
+    may_park: Callable[[], bool] | None = None,
+    commands: int = 0,
+    deadline: float | None = None,
 ) -> SessionEnd:
     """Read commands until the peer ends, a handler says stop, or the idle timer fires.
 
@@ -104,8 +109,14 @@ async def run_command_loop[S](
     peer ends the session as Bareos's ``recv() < 0`` does; heartbeats are
     skipped by the stream.  Nothing is sent here after the end: the caller
     closes (with ``BNET_TERMINATE``).
+
+    ``may_park``: asked when the session has been idle for ``PARK_AFTER``
+    seconds and the server can hold it without a task
+    (:mod:`daemons.common.idle_parking`); True ends the loop with reason
+    ``parked`` and the idle ``deadline``, and the caller later goes on by
+    calling the loop again with ``commands`` and that ``deadline``.
     """
-    count = 0
+    count = commands
     pending = first
     timeout = math.inf if idle_timeout is None or idle_timeout <= 0 else idle_timeout
     while True:
@@ -113,7 +124,18 @@ async def run_command_loop[S](
             frame, pending = pending, None
         else:
             try:
-                frame = await stream.receive(timeout=timeout)
+                # Idle between commands: wait on the socket first (a shallow stack
+                # while a fleet holds thousands of idle sessions), then receive.
+                if deadline is None:
+                    deadline = trio.current_time() + timeout
+                if may_park is not None and _park_now(stream, deadline, may_park):
+                    grace = trio.current_time() + idle_parking.PARK_AFTER
+                    if not await stream.wait_readable(grace) and _park_now(stream, deadline, may_park):
+                        return SessionEnd("parked", count, deadline=deadline)
+                if not await stream.wait_readable(deadline):
+                    raise HandshakeTimeoutError("idle")
+                frame = await stream.receive(timeout=max(0.0, deadline - trio.current_time()))
+                deadline = None  # the next idle wait starts its own
             except HandshakeTimeoutError:
                 return SessionEnd("idle-timeout", count, f"no command within {timeout:g} s")
             except PeerClosedError as exc:
@@ -142,6 +164,17 @@ async def run_command_loop[S](
             return SessionEnd("peer-closed", count, str(exc))
         except trio.TooSlowError:
             return SessionEnd("send-timeout", count, "the peer stopped reading our reply")
+
+
+def _park_now(stream: BareosStream, deadline: float, may_park: Callable[[], bool]) -> bool:
+    """Parking is worth it: the idle deadline is further off than the grace period, the
+    server can park, nothing is buffered above the socket, and the session agrees."""
+    return (
+        deadline - trio.current_time() > idle_parking.PARK_AFTER
+        and idle_parking.parking_available()
+        and stream.idle_fileno() is not None
+        and may_park()
+    )
 
 
 def scan_ints(text: str, words: Sequence[str]) -> list[int] | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Protocol
 
 import attrs
@@ -90,16 +90,23 @@ class ControlSession[D: ControlDaemon]:
 type Reaction[S] = Callable[[S, str], Awaitable[None]]
 
 
-async def run_session_loop[S: ControlSession[Any]](
+def run_session_loop[S: ControlSession[Any]](
     s: S,
     table: CommandTable[S],
     *,
     on_unknown: Reaction[S],
     on_monitor_denied: Reaction[S],
     first: Frame | None = None,
-) -> SessionEnd:
-    """The command loop on ``s`` with its daemon's idle timeout and its monitor flag."""
-    return await run_command_loop(
+    may_park: Callable[[], bool] | None = None,
+    commands: int = 0,
+    deadline: float | None = None,
+) -> Coroutine[Any, Any, SessionEnd]:
+    """The command loop on ``s`` with its daemon's idle timeout and its monitor flag.
+
+    Returns the loop's coroutine itself (await it): no frame of its own stays
+    on the stack of every idle session.
+    """
+    return run_command_loop(
         s.stream,
         table,
         s,
@@ -108,6 +115,9 @@ async def run_session_loop[S: ControlSession[Any]](
         on_unknown=on_unknown,
         on_monitor_denied=on_monitor_denied,
         first=first,
+        may_park=may_park,
+        commands=commands,
+        deadline=deadline,
     )
 
 

@@ -29,6 +29,7 @@ from bareosnet.proto.hello import Persona
 from daemons.common.access import JobKeys, key_table
 from daemons.common.auth import acceptor_settings
 from daemons.common.commands import RecentJobs
+from daemons.common.idle_parking import Parked
 from daemons.common.server import ConnectionLimits
 
 DEFAULT_IDLE_TIMEOUT = 1800.0
@@ -124,8 +125,9 @@ class ListeningDaemon[O: DaemonOptions](ABC):
         """Who may connect under the configuration snapshot ``cfg``."""
 
     @abstractmethod
-    async def serve_accepted(self, stream: BareosStream, info: ConnectionInfo) -> None:
-        """Serve one authenticated connection (its row is ``info.connection``)."""
+    async def serve_accepted(self, stream: BareosStream, info: ConnectionInfo) -> Parked | None:
+        """Serve one authenticated connection (its row is ``info.connection``); a
+        :class:`Parked` session goes on later (:mod:`daemons.common.idle_parking`)."""
 
     def _acceptor_settings(self, cfg: Any) -> AcceptorSettings:
         return acceptor_settings(
@@ -152,13 +154,17 @@ class ListeningDaemon[O: DaemonOptions](ABC):
         self._settings_cache = (cfg, settings)
         return settings
 
-    async def handle_connection(self, stream: trio.SocketStream, peer: str) -> None:
+    async def handle_connection(self, stream: trio.SocketStream, peer: str) -> Parked | None:
         settings = self._settings_for(self.config)
         try:
             bstream, info = await accept(stream, settings, peer_address=peer)
         except BareosError:
-            return  # logged as handshake.failed by the transport
-        await self.serve_accepted(bstream, info)
+            return None  # logged as handshake.failed by the transport
+        served = self.serve_accepted(bstream, info)
+        # This frame lives as long as the session: let it hold none of the handshake's
+        # values (a fleet holds thousands of idle sessions).
+        del bstream, info, settings
+        return await served
 
     def connection_limits(self) -> ConnectionLimits:
         """Bareos refuses connections beyond the own resource's Maximum Concurrent Jobs."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -19,6 +19,7 @@ import structlog
 import trio
 
 from bareosnet.errors import BareosError
+from daemons.common.idle_parking import PARKING, IdleParking, Parked
 
 log = structlog.get_logger("daemon")
 _ids = itertools.count(1)
@@ -52,37 +53,13 @@ class Daemon(Protocol):
 
     def listen_addresses(self) -> Sequence[tuple[str, int]]: ...
 
-    async def handle_connection(self, stream: trio.SocketStream, peer: str) -> None: ...
+    async def handle_connection(self, stream: trio.SocketStream, peer: str) -> Parked | None: ...
 
     def reload(self) -> None: ...
 
     async def run_background(self, nursery: trio.Nursery) -> None: ...
 
     async def shutdown(self) -> None: ...
-
-
-async def _handle(daemon: Daemon, stream: trio.SocketStream) -> None:
-    try:
-        host, port = stream.socket.getpeername()[:2]
-        peer = f"{host}:{port}"
-    except OSError:
-        peer = "?"
-    conn_id = next(_ids)
-    with structlog.contextvars.bound_contextvars(conn=conn_id, peer=peer):
-        log.debug("connection.accepted")
-        try:
-            await daemon.handle_connection(stream, peer)
-        except BareosError as exc:
-            log.warning("connection.ended", reason=str(exc), error=type(exc).__name__)
-        except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
-            log.info("connection.lost", reason=str(exc) or type(exc).__name__)
-        except trio.Cancelled:
-            raise
-        except Exception:  # a bug must end one connection, never the daemon
-            log.exception("connection.crashed")
-        finally:
-            await trio.aclose_forcefully(stream)
-            log.debug("connection.closed")
 
 
 class _Admission:
@@ -115,20 +92,109 @@ async def _refuse(stream: trio.SocketStream, data: bytes) -> None:
     await trio.aclose_forcefully(stream)
 
 
-async def _admitted(daemon: Daemon, stream: trio.SocketStream, admission: _Admission, host: str) -> None:
-    admission.total += 1
-    admission.per_peer[host] += 1
-    try:
-        await _handle(daemon, stream)
-    finally:
+class _Connection:
+    """One accepted connection: what its end owes, kept while its session is parked."""
+
+    __slots__ = ("admission", "conn", "daemon", "host", "parked", "parking", "peer",
+                 "resource", "stream")  # fmt: skip
+
+    def __init__(self, daemon: Daemon, stream: trio.SocketStream, admission: _Admission,
+                 host: str, peer: str, parking: IdleParking | None) -> None:  # fmt: skip
+        self.daemon, self.stream, self.admission = daemon, stream, admission
+        self.host, self.peer, self.parking = host, peer, parking
+        self.conn = next(_ids)
+        self.resource: str | None = None
+        self.parked: Parked | None = None
+
+    def bind_log_context(self) -> None:
+        # Bound in the connection's own task (a fresh context copy): no reset needed,
+        # and no context-manager generator stays alive for the whole session.
+        fields: dict[str, Any] = {"conn": self.conn, "peer": self.peer}
+        if self.resource is not None:
+            fields["resource"] = self.resource
+        structlog.contextvars.bind_contextvars(**fields)
+
+    async def serve(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run the daemon's handling (or a parked session's rest); end or park after it."""
+        parked: Parked | None = None
+        try:
+            result = await work
+            if isinstance(result, Parked) and self.parking is not None:
+                parked = result
+        except BareosError as exc:
+            log.warning("connection.ended", reason=str(exc), error=type(exc).__name__)
+        except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+            log.info("connection.lost", reason=str(exc) or type(exc).__name__)
+        except trio.Cancelled:
+            raise
+        except Exception:  # a bug must end one connection, never the daemon
+            log.exception("connection.crashed")
+        finally:
+            if parked is None:
+                await self._close()
+        if parked is not None:
+            assert self.parking is not None
+            self.parked = parked
+            self.resource = structlog.contextvars.get_contextvars().get("resource")
+            self.parking.park(parked.fd, self)
+
+    # -- the parked session, as the parking watcher sees it
+    @property
+    def deadline(self) -> float:
+        assert self.parked is not None
+        return self.parked.deadline
+
+    async def wake(self) -> None:
+        parked, self.parked = self.parked, None
+        assert parked is not None
+        self.bind_log_context()
+        PARKING.set(self.parking)
+        await self.serve(parked.resume())
+
+    def abandon(self) -> None:
+        parked, self.parked = self.parked, None
+        try:
+            if parked is not None:
+                parked.abandon()
+        finally:
+            self.stream.socket.close()  # no goodbye, as for a cancelled session task
+            self._leave()
+
+    async def _close(self) -> None:
+        try:
+            await trio.aclose_forcefully(self.stream)
+            log.debug("connection.closed")
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        admission, host = self.admission, self.host
         admission.total -= 1
         admission.per_peer[host] -= 1
         if not admission.per_peer[host]:
             del admission.per_peer[host]
 
 
+async def _admitted(
+    daemon: Daemon,
+    stream: trio.SocketStream,
+    admission: _Admission,
+    host: str,
+    peer: str,
+    parking: IdleParking | None = None,
+) -> None:
+    admission.total += 1
+    admission.per_peer[host] += 1
+    connection = _Connection(daemon, stream, admission, host, peer, parking)
+    connection.bind_log_context()
+    log.debug("connection.accepted")
+    if parking is not None:
+        PARKING.set(parking)  # this task's context only: sessions it runs may park
+    await connection.serve(daemon.handle_connection(stream, peer))
+
+
 async def _accept_loop(listener: trio.SocketListener, daemon: Daemon, nursery: trio.Nursery,
-                       admission: _Admission) -> None:  # fmt: skip
+                       admission: _Admission, parking: IdleParking | None = None) -> None:  # fmt: skip
     async with listener:
         while True:
             try:
@@ -138,16 +204,17 @@ async def _accept_loop(listener: trio.SocketListener, daemon: Daemon, nursery: t
                 await trio.sleep(0.1)
                 continue
             try:
-                host = str(stream.socket.getpeername()[0])
+                address = stream.socket.getpeername()
+                host, peer = str(address[0]), f"{address[0]}:{address[1]}"
             except OSError:
-                host = "?"
+                host = peer = "?"
             limits = admission.limits()
             reason = admission.refusal_reason(host, limits)
             if reason is not None:
                 log.warning("connection.refused", peer=host, reason=reason)
                 nursery.start_soon(_refuse, stream, limits.refusal)
                 continue
-            nursery.start_soon(_admitted, daemon, stream, admission, host)
+            nursery.start_soon(_admitted, daemon, stream, admission, host, peer, parking)
 
 
 async def _signals(reload: Callable[[], None], cancel_scope: trio.CancelScope,
@@ -201,8 +268,10 @@ async def _serve(
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_signals, daemon.reload, nursery.cancel_scope, signals)
             admission = _Admission(daemon)
+            parking = IdleParking()
+            nursery.start_soon(parking.run, nursery)
             for listener in listeners:
-                nursery.start_soon(_accept_loop, listener, daemon, nursery, admission)
+                nursery.start_soon(_accept_loop, listener, daemon, nursery, admission, parking)
             nursery.start_soon(daemon.run_background, nursery)
             task_status.started(ports)
     finally:
@@ -267,10 +336,12 @@ async def serve_group(
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(_signals, reload, nursery.cancel_scope, signals)
                 admissions = {id(d): _Admission(d) for d in daemons}
+                parking = IdleParking()  # one watcher for every member's idle sessions
+                nursery.start_soon(parking.run, nursery)
                 for daemon, lst in pairs:
                     fields = {"resource": getattr(daemon, "name", None)}
                     nursery.start_soon(_with_context, fields, _accept_loop, lst, daemon, nursery,
-                                       admissions[id(daemon)])  # fmt: skip
+                                       admissions[id(daemon)], parking)  # fmt: skip
                 for daemon in daemons:
                     fields = {"resource": getattr(daemon, "name", None)}
                     nursery.start_soon(_with_context, fields, daemon.run_background, nursery)

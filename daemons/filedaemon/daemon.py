@@ -22,6 +22,7 @@ from bareosnet.net.handshake import ConnectionInfo, Resolver
 from bareosnet.net.stream import BareosStream
 from daemons.common.commands import CommandTable
 from daemons.common.daemon_base import ListeningDaemon
+from daemons.common.idle_parking import Parked
 from daemons.common.workers import WorkerInfo
 from daemons.filedaemon import client_initiated, control_commands, job_commands, verify
 from daemons.filedaemon.access import make_resolver
@@ -161,14 +162,18 @@ class FileDaemon(ListeningDaemon[FdOptions]):
     def resolver(self, cfg: Any) -> Resolver:
         return make_resolver(cfg, self.jobs)
 
-    async def serve_accepted(self, stream: BareosStream, info: ConnectionInfo) -> None:
+    async def serve_accepted(self, stream: BareosStream, info: ConnectionInfo) -> Parked | None:
         name = info.peer_name or "?"
         if info.connection in ("3", "10"):
-            await serve_session(self, stream, director=name, monitor=info.connection == "10")
+            session = serve_session(self, stream, director=name,
+                                    monitor=info.connection == "10", parkable=True)  # fmt: skip
+            del info, stream  # the session outlives the handshake's values; keep them not
+            return await session
         elif info.connection == "7":
             await self.serve_storage_job(stream, name, info)
         else:  # pragma: no cover - the resolver only plans rows 3, 7, 10
             await stream.aclose(terminate=True)
+        return None
 
     async def serve_storage_job(self, stream: Any, job: str, info: Any = None) -> None:
         """Connection 7 (SD -> passive FD): hand the stream to the job and wait for it.

@@ -88,7 +88,8 @@ async def all_clients_status(
             for client, record in zip(clients, records, strict=True):
                 nursery.start_soon(one, client, record)
     t1 = trio.current_time()
-    for record in records:
-        await record.replay(s.out)
+    async with s.out.batched():
+        for record in records:
+            await record.replay(s.out)
     log.info("status_all.done", clients=len(clients), asked_seconds=round(t1 - t0, 3),
              printed_seconds=round(trio.current_time() - t1, 3))  # fmt: skip
