@@ -2,18 +2,20 @@
 
 Syntax (``run`` never prompts, ``yes`` confirms; under ``.api json`` the console is in
 batch mode, as in Bareos, and ``run``/``restore`` start without ``yes``; otherwise
-``restore`` asks what its command line leaves open, as Bareos does: see restore_dialog.py):
+``restore`` asks what its command line leaves open, as Bareos does: the JobIds or files in
+restore_select.py, the file tree in restore_dialog.py, the run prompt in restore_run.py):
 
 ``run job=<name> [level=Full|Incremental|Differential] [client=<name>] [storage=<name>]
 [pool=<name>] [fileset=<name>] [jobid=<n>] yes``
     queue a Backup or Copy job (``jobid=`` picks the job a Copy copies);
     without ``yes`` the job's settings are shown and nothing runs.
-``restore client=<name> [jobid=<n>[,<n>...]] [restoreclient=<name>] [restorejob=<name>]
-[where=<path>] [replace=always|ifnewer|ifolder|never] [file=<path>]... [select] [all] [done] yes``
-    ``select``: the latest backup set of the client (last Full + Differential +
-    Incrementals); ``jobid=``: those jobs; neither: the menu.  ``all`` marks every
-    file, ``done`` skips the file tree, ``yes`` the "OK to run?" question;
-    ``file=`` names files or directories (a directory selects everything below it).
+``restore [client=<name>] [jobid=<n>[,<n>...]] [current | before=<time>] [fileset=<name>]
+[restoreclient=<name>] [restorejob=<name>] [where=<path>] [replace=always|ifnewer|ifolder|never]
+[pluginoptions=<text>] [file=<path>]... [directory=<path>/]... [select] [all] [done] yes``
+    ``select``: the backup set of the client before the time (last Full + Differential +
+    Incrementals), or with ``jobid=`` what those jobs build on; ``jobid=``: those jobs;
+    ``file=``/``directory=``: those paths, no tree; none of them: the menu.  ``all``
+    marks every file, ``done`` skips the file tree, ``yes`` the "OK to run?" question.
 ``wait [jobid=<n> | job=<name>]``  until no job (or that job) runs.
 ``cancel jobid=<n> | job=<name>``
 """
@@ -57,9 +59,11 @@ log = structlog.get_logger("bareosnet.director.console")
 RUN_USAGE = ("job=<job-name> [level=Full|Incremental|Differential] [client=<client-name>] "
              "[storage=<storage-name>] [pool=<pool-name>] [fileset=<fileset-name>] "
              "[jobid=<jobid>] yes")  # fmt: skip
-RESTORE_USAGE = ("client=<client-name> [jobid=<jobid>[,<jobid>...]] [restoreclient=<client-name>] "
-                 "[restorejob=<job-name>] [where=<path>] "
-                 "[replace=always|ifnewer|ifolder|never] [file=<path>]... select all done yes")  # fmt: skip
+RESTORE_USAGE = ("[client=<client-name>] [jobid=<jobid>[,<jobid>...]] "
+                 '[current | before="YYYY-MM-DD HH:MM:SS"] [fileset=<fileset-name>] '
+                 "[restoreclient=<client-name>] [restorejob=<job-name>] [where=<path>] "
+                 "[replace=always|ifnewer|ifolder|never] [pluginoptions=<text>] "
+                 "[file=<path>]... [directory=<path>/]... select all done yes")  # fmt: skip
 WAIT_USAGE = "[jobid=<jobid> | job=<job-name>]"
 CANCEL_USAGE = "jobid=<jobid> | job=<job-name>"
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from bareosnet.proto.bootstrap import Bootstrap
+from bareosnet.proto.signals import Signal
 from daemons.director.console import restore_dialog as dialog
 from daemons.director.console.args import parse_args
 from daemons.director.console.restore_select import parse_date
@@ -56,8 +57,13 @@ def _name(res: Any | None) -> str:
 async def show(s: CommandSession, run: RestoreRun) -> None:
     job = run.job
     replace = str(job.params.get("replace") or "a")
+    head = "Run Restore job\n"
+    if s.out.api:
+        # API mode (bat, python-bareos .api 1): a signal and a typed title before the block.
+        await s.send_signal(Signal.RUN_CMD)
+        head = "Type: Restore\nTitle: Run Restore job\n"
     await s.out.text(
-        "Run Restore job\n"
+        head +
         f"JobName:         {job.name}\n"
         f"Bootstrap:       {run.bsr_path or '*None*'}\n"
         f"Where:           {job.params.get('where') or ''}\n"
