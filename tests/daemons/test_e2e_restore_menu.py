@@ -124,6 +124,11 @@ def test_restore_menu_items_and_run_prompt_mod(tmp_path: Path) -> None:
         assert out.startswith("You must set the bootstrap file to NULL to be able to specify a "
                               "JobId.\n"), out  # fmt: skip
         c.call("mod")
+        assert c.call("7").decode() == ("Please enter desired start time as YYYY-MM-DD HH:MM:SS "
+                                        "(return for now): ")  # fmt: skip
+        assert c.call("soon").decode().startswith("Invalid time specification.\nPlease enter")
+        assert run_block(c.call("2030-01-02 03:04:05").decode())["When"] == "2030-01-02 03:04:05"
+        c.call("mod")
         assert c.call("9").decode() == "Please enter the Bootstrap file name: "
         out = c.call(str(tmp_path / "nosuch.bsr")).decode()
         assert out.startswith(f"Warning cannot open {tmp_path / 'nosuch.bsr'}: ERR=No such file "
