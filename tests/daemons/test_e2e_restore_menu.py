@@ -278,3 +278,55 @@ def test_restore_before_a_time_files_by_name_and_command_line_forms(tmp_path: Pa
                                                              "directory\n")  # fmt: skip
 
     assert snapshot(restored_root(whole, data)) == snapshot(data)
+
+
+RELOCATION = ("This will replace your current Where value\n1: Strip prefix\n2: Add prefix\n"
+              "3: Add file suffix\n4: Enter a regexp\n5: Test filename manipulation\n"
+              "6: Use this ?\nSelect parameter to modify (1-6): ")  # fmt: skip
+
+
+def test_restore_file_relocation(tmp_path: Path) -> None:
+    """RegexWhere: the mod menu's File Relocation and strip_prefix=/add_prefix=/add_suffix=."""
+    lab = build_lab(tmp_path)
+    data = lab.data
+    top = data / "top.txt"
+    moved = tmp_path / "moved"
+    with lab.running():
+        c = lab.console()
+        full = queue(c, "run job=backup level=Full yes")
+        assert "Backup OK" in finish(c, full)
+        out = c.call(f"restore client=fd file={top} file={data / 'run.sh'}").decode()
+        assert out.endswith("OK to run? (yes/mod/no): "), out
+        c.call("mod")
+        out = c.call("11").decode()
+        assert out == "strip_prefix=*None* add_prefix=*None* add_suffix=*None*\n" + RELOCATION
+        assert c.call("1").decode() == "Please enter the path prefix to strip: "
+        c.call(f"{data}/")
+        assert c.call("2").decode() == "Please enter the path prefix to add (/ for none): "
+        c.call(f"{moved}/")
+        assert c.call("3").decode() == "Please enter the file suffix to add: "
+        out = c.call(".old").decode()
+        assert out == (f"strip_prefix={data}/ add_prefix={moved}/ add_suffix=.old\n"
+                       + RELOCATION)  # fmt: skip
+        expr = f"!{data}/!!i,!([^/])$!$1.old!,!^!{moved}/!"
+        out = c.call("5").decode()
+        assert out == (f"strip_prefix={data}/ add_prefix={moved}/ add_suffix=.old result={expr}\n"
+                       "Enter a period (.) to stop this test\n"
+                       "Please enter filename to test: "), out  # fmt: skip
+        out = c.call(f"{data}/sub/x.txt").decode()
+        assert out == f"{data}/sub/x.txt -> {moved}/sub/x.txt.old\nPlease enter filename to test: "
+        assert c.call(".").decode().startswith("strip_prefix=")
+        params = run_block(c.call("6").decode())
+        assert params["RegexWhere"] == expr and "Where" not in params, params
+        assert "Restore OK" in finish(c, queued(c.call("yes").decode()))
+
+        # The same from the command line (they make the same expression).
+        again = tmp_path / "again"
+        out = c.call(f"restore client=fd file={top} strip_prefix={data}/ add_prefix={again}/ "
+                     "add_suffix=.bak yes").decode()  # fmt: skip
+        assert "Restore OK" in finish(c, queued(out))
+
+    assert sorted(p.name for p in moved.iterdir()) == ["run.sh.old", "top.txt.old"]
+    assert (moved / "top.txt.old").read_bytes() == top.read_bytes()
+    assert (moved / "run.sh.old").stat().st_mode & 0o777 == 0o755
+    assert [p.name for p in again.iterdir()] == ["top.txt.bak"]

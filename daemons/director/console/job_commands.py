@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from bareosnet.proto.regexwhere import build_where
 from daemons.common.commands import job_status_text
 from daemons.director.catalog.bvfs import restore_list_selection
 from daemons.director.catalog.selection import RestoreSelection, build_bootstrap
@@ -71,7 +72,8 @@ _RUN_KEYS = {"job", "jobname", "level", "client", "fd", "storage", "sd", "pool",
              "jobid", "yes"}  # fmt: skip
 _RESTORE_KEYS = {"client", "backupclient", "restoreclient", "jobid", "where", "replace", "file",
                  "directory", "select", "all", "done", "yes", "restorejob", "current", "before",
-                 "fileset", "pluginoptions"}  # fmt: skip
+                 "fileset", "pluginoptions", "regexwhere", "strip_prefix", "add_prefix",
+                 "add_suffix"}  # fmt: skip
 
 
 async def _using_catalog(s: CommandSession, *, always: bool = False) -> None:
@@ -223,6 +225,13 @@ async def restore(s: CommandSession, args: Args) -> bool:
         await out.error(f"Invalid replace option: {args.value('replace')} "
                         f"(one of {', '.join(REPLACE_CODES)})\n")  # fmt: skip
         return False
+    regexwhere = args.value("regexwhere")
+    prefixes = [args.value(k) for k in ("strip_prefix", "add_prefix", "add_suffix")]
+    if any(p is not None for p in prefixes):
+        regexwhere = build_where(*prefixes)  # they replace regexwhere=, as in Bareos
+    if regexwhere is not None and not s.allowed("where", regexwhere):
+        await out.error('"RegexWhere" specification not authorized.\n')
+        return False
     where = args.value("where")
     if where is not None and not s.allowed("where", where):
         await out.error('"where" specification not authorized.\n')
@@ -342,11 +351,14 @@ async def restore(s: CommandSession, args: Args) -> bool:
     if job.fileset_res is None and backup is not None and backup.fileset:
         job.fileset_res = rt.cfg.get("fileset", backup.fileset)
     job_where = job_res.get("Where") if job_res is not None else None
+    if regexwhere is None and where is None and job_res is not None:
+        regexwhere = job_res.get("RegexWhere")  # the Job's RegexWhere, unless where= says else
     replace = replace or replace_code(job_res.get("Replace") if job_res is not None else None)
     job.params.update(
         bootstrap=bsr,
         files_expected=selection.count,
         where=where if where is not None else (job_where or ""),
+        regexwhere=regexwhere or None,
         replace=replace,
         jobids=job_ids,
     )

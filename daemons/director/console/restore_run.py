@@ -4,9 +4,9 @@ Bareos ``ua_run.cc``: ``DisplayJobParameters`` for a restore with a bootstrap,
 the ``OK to run? (yes/mod/no):`` loop and ``ModifyJobParameters`` (the
 "Parameters to modify" menu of a Restore job, and ``mod key=value ...``).
 Emulated items: Storage, Job (Restore jobs only), FileSet, Restore Client, Backup
-Format, When, Priority, Bootstrap, Where, Replace, Plugin Options; Level and JobId
-answer as Bareos does for a restore with a bootstrap; File Relocation (the
-RegexWhere sub-menu) says it is not emulated.  Plugin options are shown, not sent.
+Format, When, Priority, Bootstrap, Where, File Relocation (the RegexWhere sub-menu),
+Replace, Plugin Options; Level and JobId answer as Bareos does for a restore with a
+bootstrap.  Plugin options are shown, not sent.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from bareosnet.proto.bootstrap import Bootstrap
+from bareosnet.proto.regexwhere import build_where, parse_regexwhere, rewrite
 from bareosnet.proto.signals import Signal
 from daemons.director.console import restore_dialog as dialog
 from daemons.director.console.args import parse_args
@@ -63,10 +64,10 @@ async def show(s: CommandSession, run: RestoreRun) -> None:
         await s.send_signal(Signal.RUN_CMD)
         head = "Type: Restore\nTitle: Run Restore job\n"
     await s.out.text(
-        head +
+        f"{head}"
         f"JobName:         {job.name}\n"
         f"Bootstrap:       {run.bsr_path or '*None*'}\n"
-        f"Where:           {job.params.get('where') or ''}\n"
+        f"{_where_line(job)}"
         f"Replace:         {REPLACE_WORDS.get(replace, replace)}\n"
         f"FileSet:         {_name(job.fileset_res)}\n"
         f"Backup Client:   {run.backup_client}\n"
@@ -78,6 +79,13 @@ async def show(s: CommandSession, run: RestoreRun) -> None:
         f"Priority:        {run.priority}\n"
         f"Plugin Options:  {run.plugin_options or '*None*'}\n"
     )
+
+
+def _where_line(job: JobControl) -> str:
+    """RegexWhere, when there is one, takes the place of Where (as in Bareos)."""
+    if job.params.get("regexwhere"):
+        return f"RegexWhere:      {job.params['regexwhere']}\n"
+    return f"Where:           {job.params.get('where') or ''}\n"
 
 
 def _valid(answer: str) -> bool:
@@ -126,6 +134,12 @@ async def _mod_arguments(s: CommandSession, run: RestoreRun, line: str) -> bool:
                 await s.out.error('No authorization for "where" specification.\n')
                 return False
             job.params["where"] = "" if value == "/" else value
+            job.params["regexwhere"] = None  # where and regexwhere exclude each other
+        elif k == "regexwhere":
+            if not s.allowed("where", value):
+                await s.out.error('"RegexWhere" specification not authorized.\n')
+                return False
+            job.params["regexwhere"] = value
         elif k == "replace":
             try:
                 job.params["replace"] = replace_code(value)
@@ -244,8 +258,9 @@ async def modify(s: CommandSession, run: RestoreRun) -> bool:
             await out.text('No authorization for "where" specification.\n')
         else:
             job.params["where"] = "" if answer == "/" else answer
+            job.params["regexwhere"] = None  # where and regexwhere exclude each other
     elif item == "File Relocation":
-        await out.warning("File Relocation (RegexWhere) is not emulated by this Director.\n")
+        await _file_relocation(s, run)
     elif item == "Replace":
         words = list(REPLACE_WORDS.values())
         opt = await dialog.do_prompt(s, "Replace:\n", words, "", "Select replace option")
@@ -285,3 +300,77 @@ async def _use_bootstrap(s: CommandSession, run: RestoreRun, path: str) -> None:
     run.job.params["bootstrap"] = bsr
     run.job.params["files_expected"] = sum(e.count or 0 for e in bsr.entries)
     run.bsr_path = path
+
+
+RELOCATION_ITEMS = ("Strip prefix", "Add prefix", "Add file suffix", "Enter a regexp",
+                    "Test filename manipulation", "Use this ?")  # fmt: skip
+
+
+def _nprt(value: str | None) -> str:
+    return "*None*" if value is None else value
+
+
+async def _file_relocation(s: CommandSession, run: RestoreRun) -> None:
+    """``SelectWhereRegexp``: build a RegexWhere from prefixes and a suffix (or type one),
+    try it on names, then use it in place of Where; cancelling keeps what was there."""
+    out, job = s.out, run.job
+    strip: str | None = None
+    add: str | None = None
+    suffix: str | None = None
+    typed: str | None = None
+    while True:
+        await out.text(f"strip_prefix={_nprt(strip)} add_prefix={_nprt(add)} "
+                       f"add_suffix={_nprt(suffix)}\n")  # fmt: skip
+        choice = await dialog.do_prompt(s, "This will replace your current Where value\n",
+                                        list(RELOCATION_ITEMS), "",
+                                        "Select parameter to modify")  # fmt: skip
+        if choice is None:
+            return
+        if choice == 0:
+            answer = await s.ask("Please enter the path prefix to strip: ")
+            strip = answer if answer is not None else strip
+        elif choice == 1:
+            answer = await s.ask("Please enter the path prefix to add (/ for none): ")
+            if answer is not None:
+                add = "" if answer == "/" else answer
+        elif choice == 2:
+            answer = await s.ask("Please enter the file suffix to add: ")
+            suffix = answer if answer is not None else suffix
+        elif choice == 3:
+            answer = await s.ask("Please enter a valid regexp (!from!to!): ")
+            if answer is not None:
+                if not s.allowed("where", answer):
+                    await out.text('Denied by "WhereACL" configuration.\n')
+                else:
+                    typed = answer
+        elif choice == 4:
+            if typed:
+                expr = typed
+                await out.text(f"regexwhere={expr}\n")
+            else:
+                expr = build_where(strip, add, suffix)
+                await out.text(f"strip_prefix={_nprt(strip)} add_prefix={_nprt(add)} "
+                               f"add_suffix={_nprt(suffix)} result={expr}\n")  # fmt: skip
+            try:
+                rewrites = parse_regexwhere(expr)
+            except ValueError:
+                await out.text("Cannot use your regexp\n")
+                continue
+            await out.text("Enter a period (.) to stop this test\n")
+            while (name := await s.ask("Please enter filename to test: ")) is not None:
+                await out.text(f"{name} -> {rewrite(name, rewrites)}\n")
+        else:  # Use this ?
+            chosen = typed or (build_where(strip, add, suffix)
+                               if (strip, add, suffix) != (None, None, None) else None)  # fmt: skip
+            if chosen is not None and not typed and not s.allowed("where", chosen):
+                await out.text(f'Regex ({chosen}) denied by "WhereACL" configuration.\n')
+                continue
+            job.params["where"] = ""
+            job.params["regexwhere"] = None
+            if chosen is not None:
+                try:
+                    parse_regexwhere(chosen)
+                    job.params["regexwhere"] = chosen
+                except ValueError:
+                    await out.text("Cannot use your regexp.\n")
+            return
