@@ -264,6 +264,12 @@ def test_restore_before_a_time_files_by_name_and_command_line_forms(tmp_path: Pa
                          re.M), out  # fmt: skip
         assert f"You have selected the following JobIds: {full},{incr}\n" in out, out
         assert "Restore OK" in finish(c, queued(out))
+        out = c.call("restore client=fd select pool=Nope all done").decode()
+        assert out.endswith('Error: Pool resource "Nope" does not exist.\n'), out
+        out = c.call("restore client=fd select pool=Full storage=File0 all done").decode()
+        assert f"You have selected the following JobIds: {full},{incr}\n" in out, out
+        assert "Warning default storage overridden" not in out, out  # the same storage
+        assert c.call("no").decode() == "Job not run.\n"
         out = c.call("restore client=fd select before=2020 all done").decode()
         assert "No Full backup before 2020-01-01 00:00:00 found.\n" in out, out
         out = c.call(f'restore jobid={full} before="{cut}"').decode()

@@ -36,15 +36,24 @@ def client_filesets(catalog: Catalog, client: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def backups_before(catalog: Catalog, client: str, fileset: str, before: float) -> list[JobRecord]:
+def pool_used(catalog: Catalog, pool: str) -> bool:
+    """Whether the catalog knows the pool (a job or a volume of it)."""
+    sql = "SELECT 1 FROM Job WHERE PoolName=? UNION SELECT 1 FROM Media WHERE PoolName=? LIMIT 1"
+    return catalog.db.execute(sql, (pool, pool)).fetchone() is not None
+
+
+def backups_before(catalog: Catalog, client: str, fileset: str, before: float, *,
+                   pool: str | None = None) -> list[JobRecord]:  # fmt: skip
     """``SelectBackupsBeforeDate``: the last Full started before ``before``, the last
-    Differential after it, then every Incremental after those (all good backups)."""
+    Differential after it, then every Incremental after those (all good backups; with
+    ``pool``, only those written to it)."""
+    in_pool = " AND PoolName=?" if pool is not None else ""
 
     def newest(level: str, after: int) -> list[sqlite3.Row]:
         return catalog.db.execute(
             f"SELECT * FROM Job WHERE ClientName=? AND FileSetName=? AND Type='B' AND {_GOOD} "
-            "AND Level=? AND JobId>? AND StartTime<? ORDER BY StartTime, JobId",
-            (client, fileset, level, after, before),
+            f"AND Level=? AND JobId>? AND StartTime<?{in_pool} ORDER BY StartTime, JobId",
+            (client, fileset, level, after, before, *([pool] if pool is not None else [])),
         ).fetchall()
 
     fulls = newest("F", 0)

@@ -73,7 +73,7 @@ _RUN_KEYS = {"job", "jobname", "level", "client", "fd", "storage", "sd", "pool",
 _RESTORE_KEYS = {"client", "backupclient", "restoreclient", "jobid", "where", "replace", "file",
                  "directory", "select", "all", "done", "yes", "restorejob", "current", "before",
                  "fileset", "pluginoptions", "regexwhere", "strip_prefix", "add_prefix",
-                 "add_suffix"}  # fmt: skip
+                 "add_suffix", "pool", "storage"}  # fmt: skip
 
 
 async def _using_catalog(s: CommandSession, *, always: bool = False) -> None:
@@ -300,6 +300,14 @@ async def restore(s: CommandSession, args: Args) -> bool:
     backup = cat.job(selection.job_ids[-1])
     if store is None and backup is not None and backup.storage:
         store = rt.storage(backup.storage)
+    given = args.value("storage")
+    if given is not None and s.allowed("storage", given):
+        # FindStorageResource: a storage= that exists wins (an unknown one is ignored).
+        override = rt.storage(given)
+        if override is not None and (store is None or override.name != store.name):
+            await out.info(f'Warning default storage overridden by "{override.name}" on '
+                           "command line.\n")  # fmt: skip
+            store = override
     if store is None:
         await out.error("The storage of the selected backups is not configured.\n")
         return False

@@ -83,6 +83,7 @@ class Selector:
     client: Any | None
     job_ids: list[int] = attrs.Factory(list)
     files: dict[tuple[int, int], FileRecord] = attrs.Factory(dict)
+    pool: str | None = None  # pool=: only backups written to that pool
 
     @property
     def client_name(self) -> str:
@@ -131,7 +132,11 @@ class Selector:
                 await s.out.error(f'No FileSet found for client "{client}".\n')
                 return False
             fileset = names[choice]
-        chain = lookup.backups_before(s.rt.catalog, client, fileset, before)
+        pool = self.pool
+        if pool is not None and not lookup.pool_used(s.rt.catalog, pool):
+            await s.out.warning(f'Pool "{pool}" not found, using any pool.\n')
+            pool = None
+        chain = lookup.backups_before(s.rt.catalog, client, fileset, before, pool=pool)
         if not chain:
             await s.out.error(f"No Full backup before {date_text(before)} found.\n")
             return False
@@ -261,6 +266,11 @@ async def _pick(sel: Selector) -> Picked | None:
             files.append(value)
         elif k == "directory":
             dirs.append(value or "")
+        elif k == "pool":
+            if s.rt.cfg.get("pool", value or "") is None or not s.allowed("pool", value or ""):
+                await out.error(f'Error: Pool resource "{value}" does not exist.\n')
+                return None
+            sel.pool = value
     if job_text:
         ids = _id_list(job_text)
         if ids is None:
