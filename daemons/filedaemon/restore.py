@@ -21,7 +21,6 @@ and not counted.
 from __future__ import annotations
 
 import os
-import re
 import stat as stat_module
 import struct
 from collections.abc import Callable
@@ -46,6 +45,8 @@ from bareosnet.proto.jobcmds import (
     ReadOpenSession,
     Replace,
 )
+from bareosnet.proto.regexwhere import Rewrite
+from bareosnet.proto.regexwhere import parse_regexwhere as parse_regexwhere  # re-exported
 from bareosnet.proto.signals import Signal
 from bareosnet.proto.streams import DIGEST_LENGTHS, STREAM_MASK, RestoreRecordHeader, Stream
 from daemons.filedaemon.backup import digest_factory
@@ -80,58 +81,6 @@ _IGNORED_STREAMS = frozenset(
 
 
 # ---------------------------------------------------------------- where / regexwhere
-
-
-@attrs.frozen
-class Rewrite:
-    """One ``regexwhere`` expression: ``<sep>search<sep>replace<sep>[ig]``."""
-
-    pattern: re.Pattern[str]
-    replacement: str
-    count: int  # 0 = every match ("g"), 1 = the first
-
-    def apply(self, text: str) -> str:
-        return self.pattern.sub(self.replacement, text, count=self.count)
-
-
-def parse_regexwhere(text: str) -> tuple[Rewrite, ...]:
-    """Bareos ``get_bregexps``: comma-separated expressions; raises ValueError."""
-    out: list[Rewrite] = []
-    i, n = 0, len(text)
-    while i < n:
-        sep = text[i]
-        parts: list[str] = []
-        j = i + 1
-        current: list[str] = []
-        while j < n and len(parts) < 2:
-            ch = text[j]
-            if ch == "\\" and j + 1 < n and text[j + 1] == sep:
-                current.append(sep)
-                j += 2
-                continue
-            if ch == sep:
-                parts.append("".join(current))
-                current = []
-            else:
-                current.append(ch)
-            j += 1
-        if len(parts) != 2:
-            raise ValueError(f"bad regexwhere expression {text[i:]!r}")
-        flags_end = text.find(",", j)
-        flags_end = n if flags_end < 0 else flags_end
-        options = text[j:flags_end]
-        re_flags = re.IGNORECASE if "i" in options else 0
-        # Bareos writes back-references as \1 (and $m for the whole match).
-        replacement = parts[1].replace("$m", r"\g<0>")
-        try:
-            pattern = re.compile(parts[0], re_flags)
-        except re.error as exc:
-            raise ValueError(f"bad regexwhere expression: {exc}") from None
-        out.append(Rewrite(pattern, replacement, 0 if "g" in options else 1))
-        i = flags_end + 1
-    if not out:
-        raise ValueError("empty regexwhere")
-    return tuple(out)
 
 
 @attrs.frozen

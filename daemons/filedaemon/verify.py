@@ -44,7 +44,8 @@ log = structlog.get_logger("bareos.fd.verify")
 
 _VERIFY = re.compile(r"verify level=(\S{1,30})")
 _LEVELS = {"init": "V", "catalog": "C", "disk_to_catalog": "d", "volume": "O"}
-_DIGEST_NAMES = {
+# Keyed by int: the streams arrive as plain numbers from the wire and the SD.
+_DIGEST_NAMES: dict[int, str] = {
     Stream.MD5_DIGEST: "MD5",
     Stream.SHA1_DIGEST: "SHA1",
     Stream.SHA256_DIGEST: "SHA256",

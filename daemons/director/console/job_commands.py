@@ -2,18 +2,20 @@
 
 Syntax (``run`` never prompts, ``yes`` confirms; under ``.api json`` the console is in
 batch mode, as in Bareos, and ``run``/``restore`` start without ``yes``; otherwise
-``restore`` asks what its command line leaves open, as Bareos does: see restore_dialog.py):
+``restore`` asks what its command line leaves open, as Bareos does: the JobIds or files in
+restore_select.py, the file tree in restore_dialog.py, the run prompt in restore_run.py):
 
 ``run job=<name> [level=Full|Incremental|Differential] [client=<name>] [storage=<name>]
 [pool=<name>] [fileset=<name>] [jobid=<n>] yes``
     queue a Backup or Copy job (``jobid=`` picks the job a Copy copies);
     without ``yes`` the job's settings are shown and nothing runs.
-``restore client=<name> [jobid=<n>[,<n>...]] [restoreclient=<name>] [restorejob=<name>]
-[where=<path>] [replace=always|ifnewer|ifolder|never] [file=<path>]... [select] [all] [done] yes``
-    ``select``: the latest backup set of the client (last Full + Differential +
-    Incrementals); ``jobid=``: those jobs; neither: the menu.  ``all`` marks every
-    file, ``done`` skips the file tree, ``yes`` the "OK to run?" question;
-    ``file=`` names files or directories (a directory selects everything below it).
+``restore [client=<name>] [jobid=<n>[,<n>...]] [current | before=<time>] [fileset=<name>]
+[restoreclient=<name>] [restorejob=<name>] [where=<path>] [replace=always|ifnewer|ifolder|never]
+[pluginoptions=<text>] [file=<path>]... [directory=<path>/]... [select] [all] [done] yes``
+    ``select``: the backup set of the client before the time (last Full + Differential +
+    Incrementals), or with ``jobid=`` what those jobs build on; ``jobid=``: those jobs;
+    ``file=``/``directory=``: those paths, no tree; none of them: the menu.  ``all``
+    marks every file, ``done`` skips the file tree, ``yes`` the "OK to run?" question.
 ``wait [jobid=<n> | job=<name>]``  until no job (or that job) runs.
 ``cancel jobid=<n> | job=<name>``
 """
@@ -26,12 +28,16 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from daemons.common.commands import job_status_text, with_commas
+from bareosnet.proto.regexwhere import build_where
+from daemons.common.commands import job_status_text
 from daemons.director.catalog.bvfs import restore_list_selection
-from daemons.director.catalog.selection import RestoreSelection, build_bootstrap, select_files
+from daemons.director.catalog.selection import RestoreSelection, build_bootstrap
 from daemons.director.console import restore_dialog as dialog
+from daemons.director.console import restore_run
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
+from daemons.director.console.restore_run import RestoreRun
+from daemons.director.console.restore_select import pick
 from daemons.director.console.restore_tree import RestoreTree
 from daemons.director.jobs.common import cancel_on_client, cancel_on_storage
 from daemons.director.jobs.control import JobControl
@@ -54,16 +60,20 @@ log = structlog.get_logger("bareosnet.director.console")
 RUN_USAGE = ("job=<job-name> [level=Full|Incremental|Differential] [client=<client-name>] "
              "[storage=<storage-name>] [pool=<pool-name>] [fileset=<fileset-name>] "
              "[jobid=<jobid>] yes")  # fmt: skip
-RESTORE_USAGE = ("client=<client-name> [jobid=<jobid>[,<jobid>...]] [restoreclient=<client-name>] "
-                 "[restorejob=<job-name>] [where=<path>] "
-                 "[replace=always|ifnewer|ifolder|never] [file=<path>]... select all done yes")  # fmt: skip
+RESTORE_USAGE = ("[client=<client-name>] [jobid=<jobid>[,<jobid>...]] "
+                 '[current | before="YYYY-MM-DD HH:MM:SS"] [fileset=<fileset-name>] '
+                 "[restoreclient=<client-name>] [restorejob=<job-name>] [where=<path>] "
+                 "[replace=always|ifnewer|ifolder|never] [pluginoptions=<text>] "
+                 "[file=<path>]... [directory=<path>/]... select all done yes")  # fmt: skip
 WAIT_USAGE = "[jobid=<jobid> | job=<job-name>]"
 CANCEL_USAGE = "jobid=<jobid> | job=<job-name>"
 
 _RUN_KEYS = {"job", "jobname", "level", "client", "fd", "storage", "sd", "pool", "fileset",
              "jobid", "yes"}  # fmt: skip
-_RESTORE_KEYS = {"client", "restoreclient", "jobid", "where", "replace", "file", "select", "all",
-                 "done", "yes", "restorejob", "current", "fileset"}  # fmt: skip
+_RESTORE_KEYS = {"client", "backupclient", "restoreclient", "jobid", "where", "replace", "file",
+                 "directory", "select", "all", "done", "yes", "restorejob", "current", "before",
+                 "fileset", "pluginoptions", "regexwhere", "strip_prefix", "add_prefix",
+                 "add_suffix", "pool", "storage"}  # fmt: skip
 
 
 async def _using_catalog(s: CommandSession, *, always: bool = False) -> None:
@@ -197,7 +207,7 @@ async def restore(s: CommandSession, args: Args) -> bool:
         if key.lower() not in _RESTORE_KEYS:
             await out.error(f"Unknown keyword: {key}\n")
             return False
-    client_name = args.value("client")
+    client_name = args.value("client", "backupclient")
     client = None
     if client_name is not None:
         client = rt.client(client_name)
@@ -215,6 +225,13 @@ async def restore(s: CommandSession, args: Args) -> bool:
         await out.error(f"Invalid replace option: {args.value('replace')} "
                         f"(one of {', '.join(REPLACE_CODES)})\n")  # fmt: skip
         return False
+    regexwhere = args.value("regexwhere")
+    prefixes = [args.value(k) for k in ("strip_prefix", "add_prefix", "add_suffix")]
+    if any(p is not None for p in prefixes):
+        regexwhere = build_where(*prefixes)  # they replace regexwhere=, as in Bareos
+    if regexwhere is not None and not s.allowed("where", regexwhere):
+        await out.error('"RegexWhere" specification not authorized.\n')
+        return False
     where = args.value("where")
     if where is not None and not s.allowed("where", where):
         await out.error('"where" specification not authorized.\n')
@@ -222,7 +239,6 @@ async def restore(s: CommandSession, args: Args) -> bool:
     job_res = _restore_job_res(s, args.value("restorejob"))
     await _using_catalog(s)
     cat = rt.catalog
-    wanted = [v for k, v in args.words[1:] if k.lower() == "file" and v and v[0] != "?"]
     # file=?b2<n>: a restore list made by .bvfs_restore (bareos-webui's restore browser).
     lists = [v[1:] for k, v in args.words[1:] if k.lower() == "file" and v and v[0] == "?"]
     listed = restore_list_selection(cat, lists) if lists else None
@@ -236,104 +252,39 @@ async def restore(s: CommandSession, args: Args) -> bool:
                 await out.error(f'Client "{name}" not found.\n')
         return client
 
-    async def most_recent() -> list[int] | None:
-        if await need_client() is None:
-            return None
-        chain = dialog.latest_chain(s, client.name)
-        if not chain:
-            await out.error(f"No Full backup before {time.strftime('%Y-%m-%d %H:%M:%S')} "
-                            "found.\n")  # fmt: skip
-            return None
-        ids = [r.job_id for r in chain]
-        for line in _table(dialog.job_table_rows(s, ids),
-                           ["jobid", "level", "jobfiles", "jobbytes", "starttime",
-                            "volumename"]):  # fmt: skip
-            await out.text(line)
-        return ids
-
-    jobid_text = args.value("jobid")
-    job_ids: list[int] | None
+    selection: RestoreSelection
     if listed is not None:
         if await need_client() is None:
             return False
-        job_ids = list(listed.job_ids)
-    elif jobid_text:
-        job_ids = _job_id_list(jobid_text)
-        if job_ids is None:
-            await out.error("Invalid JobId in list.\n")
-            return False
-    elif args.has("select") or wanted:
-        job_ids = await most_recent()
-    else:
-        await out.text(dialog.INTRO)
-        job_ids = None
-        while job_ids is None:
-            choice = await dialog.do_prompt(
-                s, "To select the JobIds, you have the following choices:\n",
-                list(dialog.MENU), "", "Select item: ")  # fmt: skip
-            if choice is None or choice == 12:
-                return False
-            if choice == 0:
-                rows = dialog.last_jobs_rows(s)
-                for line in _table(rows, ["jobid", "client", "starttime", "joblevel",
-                                          "jobfiles", "jobbytes"]):  # fmt: skip
-                    await out.text(line)
-            elif choice == 2:
-                answer = await s.ask("Enter JobId(s), comma separated, to restore: ")
-                if answer is None:
-                    return False
-                job_ids = _job_id_list(answer)
-                if job_ids is None:
-                    await out.error("Invalid JobId in list.\n")
-                    return False
-            elif choice == 4:
-                job_ids = await most_recent()
-                if job_ids is None:
-                    return False
-            elif choice == 11:
-                answer = await s.ask("Enter JobId to get the state to restore: ")
-                if answer is None or not answer.strip().isdigit():
-                    return False
-                job_ids = dialog.job_dependencies(s, int(answer))
-                if job_ids is None:
-                    await out.error(f"Unable to get Job record for JobId={answer.strip()}\n")
-                    return False
-            else:
-                await out.warning(f"Item {choice + 1} ({dialog.MENU[choice]}) is not emulated "
-                                  "by this Director.\n")  # fmt: skip
-    if job_ids is None:
-        return False
-    records = [cat.job(j) for j in job_ids]
-    bad = [j for j, r in zip(job_ids, records, strict=True) if r is None or r.type not in "BC"]
-    if bad:
-        await out.error(f"Unable to get Job record for JobId={bad[0]}: ERR=not a backup in "
-                        "the catalog\n")  # fmt: skip
-        return False
-    if not job_ids:
-        await out.warning("No Jobs selected.\n")
-        return False
-    ids_text = ",".join(map(str, job_ids))
-    await out.info(f"You have selected the following JobId{'s' if len(job_ids) > 1 else ''}: "
-                   f"{ids_text}\n")  # fmt: skip
-    if listed is not None:
         selection = listed
-    elif wanted:
-        selection = select_files(cat, job_ids, wanted)
+        job_ids = list(listed.job_ids)
     else:
-        await out.info(f"\nBuilding directory tree for JobId(s) {ids_text} ...  ")
-        tree = RestoreTree.build((f for j in job_ids for f in cat.files(j)),
-                                 mark_all=args.has("all"))  # fmt: skip
-        if args.has("all"):
-            await out.info(f"\n{tree.file_count:,} files inserted into the tree and marked "
-                           "for extraction.\n")  # fmt: skip
-        else:
-            await out.info(f"\n{tree.rows:,} files inserted into the tree.\n")
-        if not args.has("done") and not await dialog.select_in_tree(s, tree):
-            if not s.quit:
-                await out.text("Restore not done.\n")
+        picked, client = await pick(s, args, client)
+        if picked is None:
             return False
-        marked = sorted(tree.marked(), key=lambda f: (f.job_id, f.file_index))
-        selection = RestoreSelection(tuple(marked), tuple(sorted({f.job_id for f in marked})))
+        job_ids = picked.job_ids
+        if picked.by_name:
+            selection = RestoreSelection(tuple(picked.files), tuple(job_ids))
+        else:
+            checked = await _checked_job_ids(s, job_ids)
+            if checked is None:
+                return False
+            job_ids = checked
+            ids_text = ",".join(map(str, job_ids))
+            await out.info(f"\nBuilding directory tree for JobId(s) {ids_text} ...  ")
+            tree = RestoreTree.build((f for j in job_ids for f in cat.files(j)),
+                                     mark_all=args.has("all"))  # fmt: skip
+            if args.has("all"):
+                await out.info(f"\n{tree.file_count:,} files inserted into the tree and marked "
+                               "for extraction.\n")  # fmt: skip
+            else:
+                await out.info(f"\n{tree.rows:,} files inserted into the tree.\n")
+            if not args.has("done") and not await dialog.select_in_tree(s, tree):
+                if not s.quit:
+                    await out.text("Restore not done.\n")
+                return False
+            marked = sorted(tree.marked(), key=lambda f: (f.job_id, f.file_index))
+            selection = RestoreSelection(tuple(marked), tuple(sorted({f.job_id for f in marked})))
     if not selection.files:
         await out.warning("No files selected to be restored.\n")
         return False
@@ -349,6 +300,14 @@ async def restore(s: CommandSession, args: Args) -> bool:
     backup = cat.job(selection.job_ids[-1])
     if store is None and backup is not None and backup.storage:
         store = rt.storage(backup.storage)
+    given = args.value("storage")
+    if given is not None and s.allowed("storage", given):
+        # FindStorageResource: a storage= that exists wins (an unknown one is ignored).
+        override = rt.storage(given)
+        if override is not None and (store is None or override.name != store.name):
+            await out.info(f'Warning default storage overridden by "{override.name}" on '
+                           "command line.\n")  # fmt: skip
+            store = override
     if store is None:
         await out.error("The storage of the selected backups is not configured.\n")
         return False
@@ -380,6 +339,8 @@ async def restore(s: CommandSession, args: Args) -> bool:
             client = rt.client(backup.client)
         elif await need_client() is None:
             return False
+    if client is None:
+        return False
     restore_client = client
     if args.value("restoreclient") is not None:
         restore_client = rt.client(args.value("restoreclient") or "")
@@ -398,33 +359,26 @@ async def restore(s: CommandSession, args: Args) -> bool:
     if job.fileset_res is None and backup is not None and backup.fileset:
         job.fileset_res = rt.cfg.get("fileset", backup.fileset)
     job_where = job_res.get("Where") if job_res is not None else None
+    if regexwhere is None and where is None and job_res is not None:
+        regexwhere = job_res.get("RegexWhere")  # the Job's RegexWhere, unless where= says else
     replace = replace or replace_code(job_res.get("Replace") if job_res is not None else None)
     job.params.update(
         bootstrap=bsr,
         files_expected=selection.count,
         where=where if where is not None else (job_where or ""),
+        regexwhere=regexwhere or None,
         replace=replace,
         jobids=job_ids,
     )
     if not (args.has("yes") or s.batch):
         cats = rt.cfg.all("catalog")
-        await out.text(
-            "Run Restore job\n"
-            f"JobName:         {job.name}\n"
-            f"Bootstrap:       {bsr_path or '*None*'}\n"
-            f"Where:           {job.params['where']}\n"
-            f"Replace:         {_REPLACE_WORDS.get(replace, replace)}\n"
-            f"FileSet:         {job.fileset_res.name if job.fileset_res else '*None*'}\n"
-            f"Backup Client:   {client.name}\n"
-            f"Restore Client:  {restore_client.name}\n"
-            "Format:          Native\n"
-            f"Storage:         {store.name}\n"
-            f"When:            {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
-            f"Catalog:         {cats[0].name if cats else 'MyCatalog'}\n"
-            f"Priority:        {job.job_res.get('Priority') if job.job_res else 10}\n"
-            "Plugin Options:  *None*\n"
-        )
-        if not await dialog.confirm_run(s):
+        run_state = RestoreRun(
+            job=job, backup_client=client.name, bsr_path=bsr_path,
+            catalog=cats[0].name if cats else "MyCatalog",
+            priority=int(job.job_res.get("Priority") or 10) if job.job_res else 10,
+            plugin_options=args.value("pluginoptions"),
+        )  # fmt: skip
+        if not await restore_run.confirm(s, run_state):
             if not s.quit:
                 await out.text("Job not run.\n")
             return False
@@ -435,7 +389,30 @@ async def restore(s: CommandSession, args: Args) -> bool:
     return True
 
 
-_REPLACE_WORDS = {"a": "Always", "w": "IfNewer", "o": "IfOlder", "n": "Never"}
+async def _checked_job_ids(s: CommandSession, job_ids: list[int]) -> list[int] | None:
+    """The end of ``UserSelectJobidsOrFiles``: every JobId a backup the console may see."""
+    out = s.out
+    kept: list[int] = []
+    for job_id in job_ids:
+        if kept and kept[-1] == job_id:
+            continue  # Bareos skips a JobId repeated next to itself
+        rec = s.rt.catalog.job(job_id)
+        if rec is None or rec.type not in "BC":
+            await out.error(f"Unable to get Job record for JobId={job_id}: ERR=not a backup in "
+                            "the catalog\n")  # fmt: skip
+            return None
+        if not s.allowed("job", rec.name):
+            await out.error(f'Access to JobId={job_id} (Job "{rec.name}") not authorized. '
+                            "Not selected.\n")  # fmt: skip
+            continue
+        kept.append(job_id)
+    if not kept:
+        await out.warning("No Jobs selected.\n")
+        return None
+    ids_text = ",".join(map(str, kept))
+    await out.info(f"You have selected the following JobId{'s' if len(kept) > 1 else ''}: "
+                   f"{ids_text}\n")  # fmt: skip
+    return kept
 
 
 def _job_id_list(text: str) -> list[int] | None:
@@ -498,27 +475,6 @@ async def wait(s: CommandSession, args: Args) -> bool:
     s.out.set("Job", {"JobId": job_id, "JobStatusLong": job_status_text(status),
                       "JobStatus": status, "ExitStatus": exit_status})  # fmt: skip
     return True
-
-
-# ---------------------------------------------------------------------- tables
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
-    def cell(value: Any) -> str:
-        return with_commas(value) if isinstance(value, int) else str(value)
-
-    widths = [max([len(c)] + [len(cell(r[c])) for r in rows]) for c in columns]
-    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+\n"
-    head = "|" + "|".join(f" {c:<{w}} " for c, w in zip(columns, widths, strict=True)) + "|\n"
-    out = [rule, head, rule]
-    for r in rows:
-        cells = []
-        for c, w in zip(columns, widths, strict=True):
-            v = r[c]
-            cells.append(f" {cell(v):>{w}} " if isinstance(v, int) else f" {cell(v):<{w}} ")
-        out.append("|" + "|".join(cells) + "|\n")
-    out.append(rule)
-    return out
 
 
 # ---------------------------------------------------------------------- cancel

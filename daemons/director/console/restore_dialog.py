@@ -3,9 +3,9 @@
 Bareos ``ua_restore.cc`` (``UserSelectJobidsOrFiles``), ``ua_select.cc``
 (``DoPrompt``, ``SelectClientDbr``), ``ua_tree.cc`` (``UserSelectFilesFromTree``)
 and ``ua_run.cc`` (``OK to run?``): the same menu texts, prompts and answers.
-Emulated menu items: 1 (last 20 jobs), 3 (JobIds), 5 (most recent backup of a
-client), 12 (the state of one backup: its Full, Differential, Incrementals) and 13 (cancel); the others say they are not emulated and ask again.
-Every question goes through :meth:`CommandSession.ask`; ``.`` cancels.
+The menu itself is walked in :mod:`.restore_select`, the run prompt in :mod:`.restore_run`;
+here are the pieces they share.  Every question goes through :meth:`CommandSession.ask`;
+``.`` cancels.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from bareosnet.proto.signals import Signal
+from daemons.common.commands import with_commas
 from daemons.director.catalog.records import JobRecord
 from daemons.director.console.args import parse_args
 from daemons.director.console.restore_tree import RestoreTree
@@ -187,19 +188,28 @@ async def select_in_tree(s: CommandSession, tree: RestoreTree) -> bool:
     return not quit_
 
 
-async def confirm_run(s: CommandSession) -> bool:
-    """``OK to run? (yes/mod/no): ``; an empty answer is yes; ``mod`` is not emulated."""
-    while True:
-        answer = await s.ask("OK to run? (yes/mod/no): ")
-        if answer is None:
-            return False
-        a = answer.strip().lower()
-        if a == "" or "yes".startswith(a):
-            return True
-        if "no".startswith(a):
-            return False
-        if a.startswith("mod") or a.startswith(".mod"):
-            await s.out.warning("mod: changing the job parameters is not emulated; "
-                                "answer yes or no.\n")  # fmt: skip
-            continue
-        await s.out.warning(f"Illegal response {answer}\n")
+def table(rows: list[dict[str, Any]], columns: list[str], *, gui: bool = False) -> list[str]:
+    """``ListSqlQuery`` in ``HORZ_LIST``: a boxed table, numbers right-aligned with commas
+    (but not the jobid); with ``gui`` (set by the menu's items 1 and 2) every cell is
+    left-aligned text."""
+    if not rows:
+        return ["No results to list.\n"]
+
+    def cell(value: Any, column: str = "") -> str:
+        if isinstance(value, int) and not gui and column != "jobid":
+            return with_commas(value)
+        return str(value)
+
+    widths = [max([len(c)] + [len(cell(r[c], c)) for r in rows]) for c in columns]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+\n"
+    head = "|" + "|".join(f" {c:<{w}} " for c, w in zip(columns, widths, strict=True)) + "|\n"
+    out = [rule, head, rule]
+    for r in rows:
+        cells = []
+        for c, w in zip(columns, widths, strict=True):
+            v = r[c]
+            right = isinstance(v, int) and not gui
+            cells.append(f" {cell(v, c):>{w}} " if right else f" {cell(v, c):<{w}} ")
+        out.append("|" + "|".join(cells) + "|\n")
+    out.append(rule)
+    return out

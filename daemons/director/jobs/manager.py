@@ -118,6 +118,11 @@ class JobManager:
             scope.cancel()
         try:
             with scope:
+                # A start time the console chose (the run prompt's "When"): wait for
+                # it first; cancel ends the wait like the job.
+                delay = float(job.params.get("start_at") or 0) - time.time()
+                if delay > 0:
+                    await trio.sleep(delay)
                 async with self.limiter:
                     job.start_time = time.time()
                     job.set_status(JS_RUNNING)

@@ -115,6 +115,7 @@ async def run_restore(job: JobControl) -> None:
         replace=job.params.get("replace", "a"),
         prelinks=int(bool(job.job_res.get("PrefixLinks"))) if job.job_res is not None else 0,
         where=str(job.params.get("where") or ""),
+        regexwhere=job.params.get("regexwhere") or None,  # when set, the FD ignores where
     )
     phase = DataPhase(job, [sd], fd)
 

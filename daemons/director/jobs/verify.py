@@ -73,7 +73,7 @@ LEVEL_WORDS = {"V": "init", "C": "catalog", "d": "disk_to_catalog", "O": "volume
 # not lib/util.cc's job_level_to_str ("Verify Disk to Catalog") the daemons' status uses.
 LEVEL_NAMES = {"V": "InitCatalog", "C": "Catalog", "d": "DiskToCatalog", "O": "VolumeToCatalog",
                "A": "Data"}  # fmt: skip
-_STREAM_NAMES = {Stream.MD5_DIGEST: "MD5 digest", Stream.SHA1_DIGEST: "SHA1 digest",
+_STREAM_NAMES: dict[int, str] = {Stream.MD5_DIGEST: "MD5 digest", Stream.SHA1_DIGEST: "SHA1 digest",
                  Stream.SHA256_DIGEST: "SHA256 digest", Stream.SHA512_DIGEST: "SHA512 digest",
                  Stream.XXH128_DIGEST: "XXH128 digest"}  # fmt: skip
 
