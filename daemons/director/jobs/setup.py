@@ -82,7 +82,10 @@ def build_job(rt: Director, job_res: Any, ov: Overrides = Overrides()) -> JobCon
     fileset = pick("fileset", "fileset", ov.fileset, "FileSet")
     pool = pick("pool", "pool", ov.pool, "Pool")
     store = pick("storage", "storage", ov.storage, "Storage")
-    if store is None and pool is not None and pool.get("Storage"):
+    # A backup writes to its Pool's Storage when the Pool names one (Bareos GetJobStorage,
+    # DoNativeBackupInit): the Job's own Storage only counts for a Pool without one.
+    pool_store = pool is not None and bool(pool.get("Storage"))
+    if pool_store and (store is None or (jtype == "B" and ov.storage is None)):
         store = storage_of(rt, pool.get("Storage"))
         sources["storage"] = "Pool resource"
     level = ov.level or str(job_res.get("Level") or "")
