@@ -22,6 +22,7 @@ from bareosnet.errors import BareosError
 from bareosnet.proto.framing import Packet
 from bareosnet.proto.jobcmds import FdJobCommand
 from daemons.director.console.args import Args
+from daemons.director.console.catalog_notice import say_catalog_opened
 from daemons.director.console.registry import command
 from daemons.director.jobs.backup import prepare_level, send_accurate_files
 from daemons.director.jobs.common import fileset_packets, jobid_ssl, use_vss
@@ -96,8 +97,7 @@ async def estimate(s: CommandSession, args: Args) -> bool:
     else:
         job.params["accurate"] = bool(job_res.get("Accurate"))
     job.job = _console_job_name()
-    cats = rt.cfg.all("catalog")
-    await out.text(f'Using Catalog "{cats[0].name if cats else "MyCatalog"}"\n')
+    await say_catalog_opened(s, args)
     prepare_level(job)
     client = job.client_res
     await out.text(f"Connecting to Client {client.name} at {client.get('Address')}:"

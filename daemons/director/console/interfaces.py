@@ -67,7 +67,9 @@ class CommandSession(Protocol):
     # Bareos's batch mode: set by ".api json", run/restore then start without "yes").
     quit: bool
     auto_display: bool
-    catalog_opened: bool
+    catalog_opened: bool  # the shared catalog connection (run, estimate, use ...)
+    private_catalog_opened: bool  # the private one (list, restore, .bvfs_* ...)
+    catalog_chosen: bool  # Bareos's ua->catalog: picked once, by argument or automatically
     batch: bool
 
     @property

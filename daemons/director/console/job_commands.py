@@ -35,6 +35,7 @@ from daemons.director.catalog.selection import RestoreSelection, build_bootstrap
 from daemons.director.console import restore_dialog as dialog
 from daemons.director.console import restore_run
 from daemons.director.console.args import Args
+from daemons.director.console.catalog_notice import say_catalog_opened
 from daemons.director.console.registry import command
 from daemons.director.console.restore_run import RestoreRun
 from daemons.director.console.restore_select import pick
@@ -76,14 +77,9 @@ _RESTORE_KEYS = {"client", "backupclient", "restoreclient", "jobid", "where", "r
                  "add_suffix", "pool", "storage"}  # fmt: skip
 
 
-async def _using_catalog(s: CommandSession, *, always: bool = False) -> None:
-    if s.out.api:
-        return
-    if always or not getattr(s, "catalog_opened", False):
-        cats = s.rt.cfg.all("catalog")
-        name = cats[0].name if cats else "bareosnet"
-        await s.out.text(f'Using Catalog "{name}"\n')
-        s.catalog_opened = True
+async def _using_catalog(s: CommandSession, args: Args | None = None, *,
+                         private: bool = False) -> None:  # fmt: skip
+    await say_catalog_opened(s, args, private=private)
 
 
 # ---------------------------------------------------------------------- run
@@ -144,10 +140,10 @@ async def run(s: CommandSession, args: Args) -> bool:
     if job.storage_res is None or job.pool_res is None:
         await s.out.error(f"Job {name} has no Storage or Pool.\n")
         return False
+    await _using_catalog(s, args)  # RunCmd opens the shared connection first thing
     if not (args.has("yes") or s.batch):
         await _run_summary(s, job)
         return True
-    await _using_catalog(s)
     job_id = rt.jobs.submit(job, kind)
     await s.out.text(f"Job queued. JobId={job_id}\n")
     s.out.set("run", {"jobid": str(job_id)})
@@ -237,7 +233,7 @@ async def restore(s: CommandSession, args: Args) -> bool:
         await out.error('"where" specification not authorized.\n')
         return False
     job_res = _restore_job_res(s, args.value("restorejob"))
-    await _using_catalog(s)
+    await _using_catalog(s, args, private=True)
     cat = rt.catalog
     # file=?b2<n>: a restore list made by .bvfs_restore (bareos-webui's restore browser).
     lists = [v[1:] for k, v in args.words[1:] if k.lower() == "file" and v and v[0] == "?"]
@@ -382,7 +378,7 @@ async def restore(s: CommandSession, args: Args) -> bool:
             if not s.quit:
                 await out.text("Job not run.\n")
             return False
-    await _using_catalog(s, always=True)
+    await _using_catalog(s, args)
     job_id = rt.jobs.submit(job, kind_of("R"))
     await out.text(f"Job queued. JobId={job_id}\n")
     out.set("run", {"jobid": str(job_id)})

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from daemons.common.commands import with_commas
 from daemons.director.catalog import listings as L
 from daemons.director.console.args import Args
+from daemons.director.console.catalog_notice import say_catalog_opened
 from daemons.director.console.registry import command
 
 if TYPE_CHECKING:
@@ -298,9 +299,11 @@ async def _list(s: CommandSession, args: Args, *, long: bool) -> bool:
 
 @command("list", help="List objects from catalog", usage=LIST_USAGE, api=_API)
 async def list_cmd(s: CommandSession, args: Args) -> bool:
+    await say_catalog_opened(s, args, private=True)
     return await _list(s, args, long=False)
 
 
 @command("llist", help="Full or long list like list command", usage=LIST_USAGE, api=_API)
 async def llist_cmd(s: CommandSession, args: Args) -> bool:
+    await say_catalog_opened(s, args, private=True)
     return await _list(s, args, long=True)

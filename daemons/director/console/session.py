@@ -58,7 +58,10 @@ class ConsoleSession:
         self.quit = False
         self.auto_display = False
         self.user_notified = False
-        self.catalog_opened = False  # "Using Catalog ..." is said once per session
+        # "Using Catalog ..." is said when a connection opens (catalog_notice.py).
+        self.catalog_opened = False
+        self.private_catalog_opened = False
+        self.catalog_chosen = False
         # Bareos's batch flag: set by ".api json"/".api 2", cleared by ".api on/off"; a
         # command that would ask ("OK to run?", "Are you sure?") proceeds instead.
         self.batch = False

@@ -187,7 +187,7 @@ async def use(s: CommandSession, args: Args) -> bool:
     if chosen is None:
         await s.out.error(f'Catalog "{name or ""}" not found.\n')
         return True
-    s.catalog_opened = True
+    s.catalog_opened = s.catalog_chosen = True
     await s.out.text(f"Using Catalog name={chosen.name} DB={chosen.get('DbName') or ''}\n")
     return True
 

@@ -84,9 +84,9 @@ def build_job(rt: Director, job_res: Any, ov: Overrides = Overrides()) -> JobCon
     store = pick("storage", "storage", ov.storage, "Storage")
     # A backup writes to its Pool's Storage when the Pool names one (Bareos GetJobStorage,
     # DoNativeBackupInit): the Job's own Storage only counts for a Pool without one.
-    pool_store = pool is not None and bool(pool.get("Storage"))
+    pool_store = pool.get("Storage") if pool is not None else None
     if pool_store and (store is None or (jtype == "B" and ov.storage is None)):
-        store = storage_of(rt, pool.get("Storage"))
+        store = storage_of(rt, pool_store)
         sources["storage"] = "Pool resource"
     level = ov.level or str(job_res.get("Level") or "")
     if jtype == "V":
