@@ -36,6 +36,7 @@ from daemons.director.console import restore_dialog as dialog
 from daemons.director.console import restore_run
 from daemons.director.console.args import Args
 from daemons.director.console.catalog_notice import say_catalog_opened
+from daemons.director.console.job_select import select_jobs
 from daemons.director.console.registry import command
 from daemons.director.console.restore_run import RestoreRun
 from daemons.director.console.restore_select import pick
@@ -480,26 +481,15 @@ async def wait(s: CommandSession, args: Args) -> bool:
     "cancel", help="cancel a running job", usage=CANCEL_USAGE, api='{"cancel": {"jobid", "job"}}'
 )
 async def cancel(s: CommandSession, args: Args) -> bool:
+    # Bareos CancelJobs: select_jobs, then CancelJob for each selected job.
+    selected = await select_jobs(s, args, "cancel")
+    for job in selected or ():
+        await _cancel_one(s, job)
+    return True
+
+
+async def _cancel_one(s: CommandSession, job: JobControl) -> None:
     rt = s.rt
-    job: JobControl | None = None
-    value = args.value("jobid")
-    if value is not None and value.strip().isdigit():
-        job = rt.jobs.get(int(value))
-    name = args.value("job", "jobname", "ujobid")
-    if name is not None:
-        job = next((j for j in rt.jobs.running.values() if j.job == name or j.name == name), None)
-    if job is None:
-        # ua_select.cc: a JobId that does not run is an error, a name only a warning.
-        if value is not None and name is None:
-            await s.out.error(f"JobId {value} is not running. Use Job name to cancel inactive "
-                              "jobs.\n")  # fmt: skip
-        else:
-            await s.out.warning(f"Warning Job {name or ''} is not running. Continuing anyway "
-                                "...\n")  # fmt: skip
-        return True
-    if not s.allowed("job", job.name):
-        await s.out.error("Unauthorized command from this console.\n")
-        return False
     log.info("job.cancel_requested", jobid=job.job_id, console=s.name)
     job.canceled = True
     if job.start_time is not None:
@@ -517,4 +507,3 @@ async def cancel(s: CommandSession, args: Args) -> bool:
         rt.jobs.cancel(job.job_id)
         await s.out.info(f"JobId {job.job_id}, Job {job.job} marked to be canceled.\n")
     s.out.set("cancel", {"jobid": job.job_id, "job": job.job})
-    return True
