@@ -293,9 +293,9 @@ def _value_of(res: Resource, item: ItemSpec) -> tuple[bool, bool, Any]:
 def _print_items(p: _Printer, res: Resource, verbose: bool, hide: bool, run_text: RunText,
                  internal: bool, implied: Mapping[str, Any],
                  current: frozenset[str], marked: bool) -> None:  # fmt: skip
-    # Bareos marks every directive "inherited" when it creates a resource and clears the
-    # mark when the directive is written: all that was not written (JobDefs values and
-    # defaults alike) is shown only with verbose, as a comment.
+    # Bareos marks every directive "inherited" when it creates a resource (until it has
+    # started: ``marked``) and clears the mark when the directive is written; a marked
+    # one (JobDefs values, defaults) is shown only with verbose, as a comment.
     for item in res.spec.items:
         kind = item.kind
         if kind in (Kind.ADDRESS, Kind.PORT):
