@@ -128,13 +128,18 @@ def render(
     res: Resource, *, verbose: bool = False, hide_passwords: bool = False,
     run_text: RunText | None = None, internal: bool = False,
     implied: Mapping[str, Any] | None = None, current: Mapping[str, Any] | None = None,
+    marked: bool = True,
 ) -> ShownResource:  # fmt: skip
     """Both forms at once.
 
     ``internal``: a resource the Director made itself (all comment); ``implied``:
     values the Director fills in for unset directives after loading (a Client's
     Catalog is the first Catalog), shown like defaults; ``current``: values
-    changed at run time (``disable client=`` sets Enabled), written or not.
+    changed at run time (``disable client=`` sets Enabled), written or not;
+    ``marked=False``: a resource parsed after the Director started (``reload``,
+    ``configure add``), which Bareos no longer marks item by item as "not written",
+    so an unset directive that is not at its default shows without verbose too
+    (``NextPool = ""``); values from a JobDefs stay marked.
     """
     p = _Printer()
     if res.type == "Messages":
@@ -144,7 +149,7 @@ def render(
     else:
         values = {**(implied or {}), **(current or {})}
         _print_items(p, res, verbose, hide_passwords, run_text or _plain_run_text, internal,
-                     values, frozenset(current or ()))  # fmt: skip
+                     values, frozenset(current or ()), marked)  # fmt: skip
     mark = "# " if internal else ""
     lines = [f"{mark}{res.type} {{\n", *p.lines]
     cuts = [0, *(c + 1 for c in p.cuts), len(lines)]
@@ -271,26 +276,26 @@ def _is_default(item: ItemSpec, value: Any, res: Resource) -> bool:
     return bool(value == default)
 
 
-def _value_of(res: Resource, item: ItemSpec) -> tuple[bool, Any]:
-    """``(written in this very resource, value)``; a JobDefs' value counts as not written."""
+def _value_of(res: Resource, item: ItemSpec) -> tuple[bool, bool, Any]:
+    """``(written in this very resource, taken from a JobDefs, value)``."""
     if item.name in res._values:
-        return True, res._values[item.name]
+        return True, False, res._values[item.name]
     parent = res.parent
     seen = 0
     while parent is not None and seen < 32:
         if item.name in parent._values:
-            return False, parent._values[item.name]
+            return False, True, parent._values[item.name]
         parent = parent.parent
         seen += 1
-    return False, default_for(item, res.persona)
+    return False, False, default_for(item, res.persona)
 
 
 def _print_items(p: _Printer, res: Resource, verbose: bool, hide: bool, run_text: RunText,
                  internal: bool, implied: Mapping[str, Any],
-                 current: frozenset[str]) -> None:  # fmt: skip
-    # Bareos marks every directive "inherited" when it creates a resource and clears the
-    # mark when the directive is written: all that was not written (JobDefs values and
-    # defaults alike) is shown only with verbose, as a comment.
+                 current: frozenset[str], marked: bool) -> None:  # fmt: skip
+    # Bareos marks every directive "inherited" when it creates a resource (until it has
+    # started: ``marked``) and clears the mark when the directive is written; a marked
+    # one (JobDefs values, defaults) is shown only with verbose, as a comment.
     for item in res.spec.items:
         kind = item.kind
         if kind in (Kind.ADDRESS, Kind.PORT):
@@ -303,10 +308,10 @@ def _print_items(p: _Printer, res: Resource, verbose: bool, hide: bool, run_text
             if item.name == "RunScript":
                 _print_runscripts(p, res, verbose)
             continue
-        written, value = _value_of(res, item)
+        written, from_jobdefs, value = _value_of(res, item)
         if item.name in current or (not written and item.name in implied):
             value = implied[item.name]  # filled in or changed by the Director
-        inherited = internal or not written
+        inherited = internal or from_jobdefs or (marked and not written)
         if inherited and not verbose:
             continue
         printed = item.required

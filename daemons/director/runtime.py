@@ -104,6 +104,11 @@ class DirectorRuntime:
         self.settings = DirectorSettings.from_config(cfg)
         # "enable"/"disable" of a Job, Client or Schedule: temporary, until the next reload.
         self.enabled_overrides: dict[tuple[str, str], bool] = {}
+        # Resources parsed at startup: only those has Bareos marked "not written in the
+        # config" item by item (it stops marking once started), which show relies on.
+        self.marked_resources: frozenset[tuple[str, str]] = frozenset(
+            (r.type, r.name) for r in cfg.resources
+        )
         self.modes = HandshakeModeStore(self._state_path())
         self.modes.load((c.name, client_fingerprint(c)) for c in self.clients())
         self.file_daemons = FileDaemonConnector(self)
@@ -131,6 +136,7 @@ class DirectorRuntime:
         self.cfg = cfg
         self.settings = settings
         self.enabled_overrides = {}
+        self.marked_resources = frozenset()
         # As Bareos: a (re)load forgets every Client's handshake mode.
         self.modes = HandshakeModeStore(self._state_path())
         self.modes.reset_all()

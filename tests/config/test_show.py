@@ -449,3 +449,12 @@ def test_messages_destinations_in_file_order_and_merged() -> None:
         'Messages {\n  Name = "M"\n  console = all,!saved,!skipped\n'
         "  append = /tmp/log = error\n}\n\n"
     ), text
+
+
+def test_resource_parsed_after_start_shows_unset_references() -> None:
+    job = _get(_lab(), "job", "nightly")
+    text = render(job, marked=False).text
+    # Not marked: the unset pools print (a reference is never "at its default"), the
+    # defaults do not, and what the JobDefs gave stays a verbose-only comment.
+    assert '  NextPool = ""\n' in text and "Description" not in text, text
+    assert "Client" not in text and "Priority = 11" in text, text

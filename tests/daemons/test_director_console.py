@@ -156,6 +156,11 @@ def test_show_json_and_verbose_text(lab: Any) -> None:
         assert c.call("show disabled clients").decode() == "Disabled Clients:\n   bareos-fd\n"
     finally:
         c.call("enable client=bareos-fd yes")
+    # Once started, Bareos no longer marks a (re)parsed resource's unwritten items: after
+    # a reload plain show also prints the unset references that are not "at default".
+    c.call("reload")
+    after = c.call("show client=bareos-fd").decode()
+    assert '  Catalog = ""\n' in after and "Description" not in after, after
 
 
 def test_named_console(lab: Any) -> None:

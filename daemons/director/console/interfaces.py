@@ -59,6 +59,10 @@ class ConsoleDirector(Director, Protocol):
 
     def load_added(self) -> None: ...
 
+    # (type, name) of the resources loaded at startup (see show's "written" marks).
+    @property
+    def marked_resources(self) -> frozenset[tuple[str, str]]: ...
+
 
 class CommandSession(Protocol):
     """What a command handler may use of the console session that runs it."""

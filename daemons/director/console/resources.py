@@ -89,7 +89,8 @@ async def _dump(s: CommandSession, group: str, rtype: str, res: Any, hide: bool,
                 verbose: bool, internal: bool = False) -> None:  # fmt: skip
     shown = render(res, verbose=verbose, hide_passwords=hide, run_text=run_config_text,
                    internal=internal, implied=_implied(s, rtype),
-                   current=_current(s, rtype, res.name))  # fmt: skip
+                   current=_current(s, rtype, res.name),
+                   marked=internal or (res.type, res.name) in s.rt.marked_resources)  # fmt: skip
     mode = client_mode(s, rtype, res.name)
     if s.out.json:
         obj = dict(shown.json)
