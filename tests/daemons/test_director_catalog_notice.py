@@ -7,12 +7,7 @@ session; "Automatically selected Catalog" only when no client=/job= argument cho
 
 from __future__ import annotations
 
-from typing import Any
-
-import trio
-
-from bareosnet.proto.signals import Signal
-from tests.daemons.test_director_units import _session, runtime
+from tests.daemons.test_director_units import console_texts, runtime
 
 CONFIG = """
 Director { Name = bareos-dir; DirPort = 9101; Password = "s"; TLS Enable = no; TLS Require = no }
@@ -28,25 +23,13 @@ Job { Name = nightly; Type = Backup; Level = Full; Client = fd; FileSet = Data
       Storage = File; Pool = Full; Messages = Standard }
 """
 
-STOP = {Signal.EOD, Signal.MAIN_PROMPT, Signal.SUB_PROMPT, Signal.TEXT_INPUT}
 AUTO = "Automatically selected Catalog: MyCatalog\n"
 USING = 'Using Catalog "MyCatalog"\n'
 
 
-async def _outputs(rt: Any, *commands: str) -> list[str]:
-    out = []
-    async with trio.open_nursery() as nursery:
-        c = await _session(rt, nursery)
-        for command in commands:
-            await c.cmd(command)
-            frames = await c.frames(STOP)
-            out.append(b"".join(f for f in frames if isinstance(f, bytes)).decode())
-        nursery.cancel_scope.cancel()
-    return out
-
 
 async def test_list_first_then_run() -> None:
-    first, again, run = await _outputs(runtime(CONFIG), "list clients", "list clients",
+    first, again, run = await console_texts(runtime(CONFIG), "list clients", "list clients",
                                        "run job=nightly")  # fmt: skip
     assert first.startswith(AUTO + USING), first
     assert "Catalog" not in again
@@ -54,11 +37,11 @@ async def test_list_first_then_run() -> None:
 
 
 async def test_run_first_then_list() -> None:
-    run, listed = await _outputs(runtime(CONFIG), "run job=nightly", "list clients")
+    run, listed = await console_texts(runtime(CONFIG), "run job=nightly", "list clients")
     assert run.startswith(USING + "Run Backup job\n"), run  # job= chose the Catalog
     assert listed.startswith(USING) and AUTO not in listed, listed
 
 
 async def test_api_modes_say_nothing() -> None:
-    _, listed = await _outputs(runtime(CONFIG), ".api 2", "list clients")
+    _, listed = await console_texts(runtime(CONFIG), ".api 2", "list clients")
     assert "Catalog" not in listed

@@ -5,12 +5,7 @@ Each expected text was checked against a real Bareos 26 Director (bconsole's vie
 
 from __future__ import annotations
 
-from typing import Any
-
-import trio
-
-from bareosnet.proto.signals import Signal
-from tests.daemons.test_director_units import _session, runtime
+from tests.daemons.test_director_units import console_texts, runtime
 
 CONFIG = """
 Director { Name = bareos-dir; DirPort = 9101; Password = "s"; TLS Enable = no; TLS Require = no }
@@ -26,20 +21,11 @@ Catalog { Name = MyCatalog; DbName = bareos; DbUser = bareos }
 Messages { Name = Standard }
 """
 
-STOP = {Signal.EOD, Signal.MAIN_PROMPT, Signal.SUB_PROMPT, Signal.TEXT_INPUT}
 
-
-async def _ask(rt: Any, command: str) -> str:
-    async with trio.open_nursery() as nursery:
-        c = await _session(rt, nursery)
-        await c.cmd(command)
-        frames = await c.frames(STOP)
-        nursery.cancel_scope.cancel()
-    return b"".join(f for f in frames if isinstance(f, bytes)).decode()
 
 
 async def test_a_bare_status_asks_for_the_daemon_type() -> None:
-    assert await _ask(runtime(CONFIG), "status") == (
+    assert (await console_texts(runtime(CONFIG), "status"))[-1] == (
         "Status available for:\n1: Director\n2: Storage\n3: Client\n4: Scheduler\n5: All\n"
         "Select daemon type for status (1-5): "
     )
@@ -48,18 +34,18 @@ async def test_a_bare_status_asks_for_the_daemon_type() -> None:
 async def test_status_client_asks_for_the_client_sorted_without_case() -> None:
     prompt = ("The defined Client resources are:\n1: Alpha\n2: fd\n"
               "Select Client (File daemon) resource (1-2): ")  # fmt: skip
-    assert await _ask(runtime(CONFIG), "status client") == prompt
+    assert (await console_texts(runtime(CONFIG), "status client"))[-1] == prompt
     # A wrong name is an error, then the same question.
-    assert await _ask(runtime(CONFIG), "status client=nope") == (
+    assert (await console_texts(runtime(CONFIG), "status client=nope"))[-1] == (
         "Error: Client resource nope does not exist.\n" + prompt
     )
 
 
 async def test_status_storage_asks_and_bare_words_name_no_storage() -> None:
     prompt = "The defined Storage resources are:\n1: File\n2: Tape\nSelect Storage resource (1-2): "
-    assert await _ask(runtime(CONFIG), "status storage") == prompt
-    assert await _ask(runtime(CONFIG), "status storage File") == prompt
-    assert await _ask(runtime(CONFIG), "status storage=nope") == (
+    assert (await console_texts(runtime(CONFIG), "status storage"))[-1] == prompt
+    assert (await console_texts(runtime(CONFIG), "status storage File"))[-1] == prompt
+    assert (await console_texts(runtime(CONFIG), "status storage=nope"))[-1] == (
         'Storage resource "nope": not found\n' + prompt
     )
-    assert await _ask(runtime(CONFIG), "status jobid=5") == "JobId 5 is not running.\n"
+    assert (await console_texts(runtime(CONFIG), "status jobid=5"))[-1] == "JobId 5 is not running.\n"

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
-import trio
-
-from bareosnet.proto.signals import Signal
 from daemons.director.console.status_scheduler import preview
 from daemons.director.jobs.scheduler import automatic_runs
-from tests.daemons.test_director_units import _session, runtime
+from tests.daemons.test_director_units import console_texts, runtime
 
 CONFIG = """
 Director { Name = bareos-dir; DirPort = 9101; Password = "s"; TLS Enable = no; TLS Require = no }
@@ -83,17 +79,6 @@ def test_the_preview_walks_every_hour_and_names_the_run_lines_overrides() -> Non
     }  # fmt: skip
 
 
-async def _ask(rt: Any, *commands: str) -> str:
-    async with trio.open_nursery() as nursery:
-        c = await _session(rt, nursery)
-        out = []
-        for command in commands:
-            await c.cmd(command)
-            frames = await c.frames({Signal.EOD, Signal.MAIN_PROMPT, Signal.SUB_PROMPT, Signal.TEXT_INPUT})
-            out.append(b"".join(f for f in frames if isinstance(f, bytes)).decode())
-        nursery.cancel_scope.cancel()
-    return out[-1]
-
 
 def _preview_lines(text: str) -> list[str]:
     body = text.split("==============================================================\n", 1)[1]
@@ -103,7 +88,7 @@ def _preview_lines(text: str) -> list[str]:
 async def test_status_scheduler_text() -> None:
     rt = runtime(CONFIG)
     before = time.time()
-    text = await _ask(rt, "status scheduler days=1")
+    text = (await console_texts(rt, "status scheduler days=1"))[-1]
     after = time.time()
     assert text.startswith(
         HEAD + "Nightly\n"
@@ -126,18 +111,18 @@ async def test_status_scheduler_text() -> None:
 
 async def test_status_scheduler_for_one_job_and_disabled_jobs() -> None:
     rt = runtime(CONFIG)
-    text = await _ask(rt, "disable job=elsewhere yes", "status scheduler job=elsewhere days=1")
+    text = (await console_texts(rt, "disable job=elsewhere yes", "status scheduler job=elsewhere days=1"))[-1]
     assert text.startswith(HEAD + "Nightly\n                       elsewhere (disabled)\n\n"), text
     assert _preview_lines(text) == []  # a disabled job has no runs to preview
     # ... nor does the scheduler start it.
     assert {sr.job_res.name for sr in automatic_runs(rt)} == {"nightly"}
-    text = await _ask(rt, "status scheduler client=other days=1")
+    text = (await console_texts(rt, "status scheduler client=other days=1"))[-1]
     assert text.startswith(HEAD + "Nightly\n                       elsewhere (disabled)\n\n")
 
 
 async def test_status_scheduler_json() -> None:
     rt = runtime(CONFIG)
-    answer = await _ask(rt, ".api 2", "status scheduler days=-1,1 schedule=Nightly")
+    answer = (await console_texts(rt, ".api 2", "status scheduler days=-1,1 schedule=Nightly"))[-1]
     result = json.loads(answer)["result"]
     assert result["schedules"] == [{"name": "Nightly", "enabled": True, "jobs": [
         {"name": "nightly", "enabled": True}, {"name": "nightly-off", "enabled": False},
@@ -154,7 +139,7 @@ async def test_status_scheduler_json() -> None:
 
 async def test_a_bogus_job_asks_for_one_as_bareos_does() -> None:
     rt = runtime(CONFIG)
-    text = await _ask(rt, "status scheduler job=nope")
+    text = (await console_texts(rt, "status scheduler job=nope"))[-1]
     assert text == (
         "The defined Job resources are:\n1: elsewhere\n2: nightly\n3: nightly-off\n"
         "Select Job resource (1-3): "

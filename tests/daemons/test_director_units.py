@@ -276,6 +276,22 @@ async def _session(rt: DirectorRuntime, nursery: trio.Nursery, console: str = "*
 
 EOD, PROMPT = Signal.EOD, Signal.MAIN_PROMPT
 
+# Where a command's answer ends: the end of data, the next prompt, or a question.
+ANSWERED = {Signal.EOD, Signal.MAIN_PROMPT, Signal.SUB_PROMPT, Signal.TEXT_INPUT}
+
+
+async def console_texts(rt: DirectorRuntime, *commands: str) -> list[str]:
+    """The text each command answers in one console session (up to its end or question)."""
+    out = []
+    async with trio.open_nursery() as nursery:
+        c = await _session(rt, nursery)
+        for command in commands:
+            await c.cmd(command)
+            frames = await c.frames(ANSWERED)
+            out.append(b"".join(f for f in frames if isinstance(f, bytes)).decode())
+        nursery.cancel_scope.cancel()
+    return out
+
 
 async def test_api_modes_frame_like_stream00() -> None:
     rt = runtime()
