@@ -326,6 +326,15 @@ def test_restore_file_relocation(tmp_path: Path) -> None:
         assert params["RegexWhere"] == expr and "Where" not in params, params
         assert "Restore OK" in finish(c, queued(c.call("yes").decode()))
 
+        # mod key=value as ScanCommandLineArguments: a bad keyword ends it with that alone.
+        c.call(f"restore client=fd file={top}")
+        assert c.call("mod foo=1").decode() == "Invalid keyword: foo\n"
+        c.call(f"restore client=fd file={top}")
+        assert c.call("mod priority=0 when=soon").decode() == (
+            "Priority must be positive nonzero setting it to 10.\n"
+            'Invalid time specification in when; expected: "YYYY-MM-DD HH:MM:SS"\n'
+            "Job not run.\n")  # fmt: skip
+
         # The same from the command line (they make the same expression).
         again = tmp_path / "again"
         out = c.call(f"restore client=fd file={top} strip_prefix={data}/ add_prefix={again}/ "

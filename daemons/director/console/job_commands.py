@@ -378,8 +378,9 @@ async def restore(s: CommandSession, args: Args) -> bool:
             priority=int(job.job_res.get("Priority") or 10) if job.job_res else 10,
             plugin_options=args.value("pluginoptions"),
         )  # fmt: skip
-        if not await restore_run.confirm(s, run_state):
-            if not s.quit:
+        confirmed = await restore_run.confirm(s, run_state)
+        if not confirmed:
+            if confirmed is False and not s.quit:
                 await out.text("Job not run.\n")
             return False
     await _using_catalog(s, always=True)

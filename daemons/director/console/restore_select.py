@@ -262,7 +262,7 @@ async def _pick(sel: Selector) -> Picked | None:
                     await out.error(f"Improper date format: {text}\n")
                     return None
                 date = when
-        elif k == "file" and value and not value.startswith("?"):
+        elif k == "file" and value is not None and not value.startswith("?"):
             files.append(value)
         elif k == "directory":
             dirs.append(value or "")
