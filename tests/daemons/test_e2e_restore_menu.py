@@ -335,6 +335,16 @@ def test_restore_file_relocation(tmp_path: Path) -> None:
             'Invalid time specification in when; expected: "YYYY-MM-DD HH:MM:SS"\n'
             "Job not run.\n")  # fmt: skip
 
+        # When: the job waits for its start time.
+        c.call(f"restore client=fd file={top} where={tmp_path / 'later'}")
+        start = time.time()
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(start + 2))
+        assert run_block(c.call(f'mod when="{when}"').decode())["When"] == when
+        rid = queued(c.call("yes").decode())
+        assert re.search(rf"^\|\s+{rid} \|.*\| C\s+\|$", c.call("list jobs").decode(), re.M)
+        assert "Restore OK" in finish(c, rid)
+        assert time.time() - start >= 1
+
         # The same from the command line (they make the same expression).
         again = tmp_path / "again"
         out = c.call(f"restore client=fd file={top} strip_prefix={data}/ add_prefix={again}/ "
