@@ -416,13 +416,6 @@ async def _checked_job_ids(s: CommandSession, job_ids: list[int]) -> list[int] |
     return kept
 
 
-def _job_id_list(text: str) -> list[int] | None:
-    try:
-        return [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        return None
-
-
 def _write_bootstrap(s: CommandSession, text: str) -> str | None:
     workdir = Path(s.rt.settings.working_directory)
     if not workdir.is_dir():

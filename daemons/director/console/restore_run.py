@@ -251,7 +251,7 @@ async def modify(s: CommandSession, run: RestoreRun) -> bool:
                 break
             await out.text("Invalid time specification.\n")
     elif item == "Priority":
-        number = await dialog._pint(s, "Enter new Priority: ")
+        number = await dialog.get_pint(s, "Enter new Priority: ")
         if number is None:
             return False
         if number == 0:
