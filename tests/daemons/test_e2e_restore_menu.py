@@ -280,6 +280,8 @@ def test_restore_before_a_time_files_by_name_and_command_line_forms(tmp_path: Pa
         out = c.call("restore current before=2020").decode()
         assert out.endswith("A date was already chosen via 'current'. Cannot choose another "
                             "one via 'before=2020'\n"), out  # fmt: skip
+        out = c.call("restore client=fd file=?b21234 yes").decode()
+        assert out.endswith("No table found: b21234\nNo files selected to be restored.\n"), out
         assert c.call("restore directory").decode().endswith("Missing value for keyword: "
                                                              "directory\n")  # fmt: skip
 

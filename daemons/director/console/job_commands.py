@@ -30,7 +30,7 @@ import structlog
 
 from bareosnet.proto.regexwhere import build_where
 from daemons.common.commands import job_status_text
-from daemons.director.catalog.bvfs import restore_list_selection
+from daemons.director.catalog.bvfs import Bvfs, restore_list_selection
 from daemons.director.catalog.selection import RestoreSelection, build_bootstrap
 from daemons.director.console import restore_dialog as dialog
 from daemons.director.console import restore_run
@@ -256,6 +256,9 @@ async def restore(s: CommandSession, args: Args) -> bool:
     if listed is not None:
         if await need_client() is None:
             return False
+        for name in lists:
+            if not Bvfs(cat).restore_list(name):
+                await out.error(f"No table found: {name}\n")  # InsertTableIntoFindexList
         selection = listed
         job_ids = list(listed.job_ids)
     else:
