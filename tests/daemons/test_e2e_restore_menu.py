@@ -280,6 +280,8 @@ def test_restore_before_a_time_files_by_name_and_command_line_forms(tmp_path: Pa
         out = c.call("restore current before=2020").decode()
         assert out.endswith("A date was already chosen via 'current'. Cannot choose another "
                             "one via 'before=2020'\n"), out  # fmt: skip
+        out = c.call("restore client=fd file=?b21234 yes").decode()
+        assert out.endswith("No table found: b21234\nNo files selected to be restored.\n"), out
         assert c.call("restore directory").decode().endswith("Missing value for keyword: "
                                                              "directory\n")  # fmt: skip
 
@@ -325,6 +327,25 @@ def test_restore_file_relocation(tmp_path: Path) -> None:
         params = run_block(c.call("6").decode())
         assert params["RegexWhere"] == expr and "Where" not in params, params
         assert "Restore OK" in finish(c, queued(c.call("yes").decode()))
+
+        # mod key=value as ScanCommandLineArguments: a bad keyword ends it with that alone.
+        c.call(f"restore client=fd file={top}")
+        assert c.call("mod foo=1").decode() == "Invalid keyword: foo\n"
+        c.call(f"restore client=fd file={top}")
+        assert c.call("mod priority=0 when=soon").decode() == (
+            "Priority must be positive nonzero setting it to 10.\n"
+            'Invalid time specification in when; expected: "YYYY-MM-DD HH:MM:SS"\n'
+            "Job not run.\n")  # fmt: skip
+
+        # When: the job waits for its start time.
+        c.call(f"restore client=fd file={top} where={tmp_path / 'later'}")
+        start = time.time()
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(start + 2))
+        assert run_block(c.call(f'mod when="{when}"').decode())["When"] == when
+        rid = queued(c.call("yes").decode())
+        assert re.search(rf"^\|\s+{rid} \|.*\| C\s+\|$", c.call("list jobs").decode(), re.M)
+        assert "Restore OK" in finish(c, rid)
+        assert time.time() - start >= 1
 
         # The same from the command line (they make the same expression).
         again = tmp_path / "again"

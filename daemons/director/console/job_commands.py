@@ -30,7 +30,7 @@ import structlog
 
 from bareosnet.proto.regexwhere import build_where
 from daemons.common.commands import job_status_text
-from daemons.director.catalog.bvfs import restore_list_selection
+from daemons.director.catalog.bvfs import Bvfs, restore_list_selection
 from daemons.director.catalog.selection import RestoreSelection, build_bootstrap
 from daemons.director.console import restore_dialog as dialog
 from daemons.director.console import restore_run
@@ -253,6 +253,9 @@ async def restore(s: CommandSession, args: Args) -> bool:
     if listed is not None:
         if await need_client() is None:
             return False
+        for name in lists:
+            if not Bvfs(cat).restore_list(name):
+                await out.error(f"No table found: {name}\n")  # InsertTableIntoFindexList
         selection = listed
         job_ids = list(listed.job_ids)
     else:
@@ -375,8 +378,9 @@ async def restore(s: CommandSession, args: Args) -> bool:
             priority=int(job.job_res.get("Priority") or 10) if job.job_res else 10,
             plugin_options=args.value("pluginoptions"),
         )  # fmt: skip
-        if not await restore_run.confirm(s, run_state):
-            if not s.quit:
+        confirmed = await restore_run.confirm(s, run_state)
+        if not confirmed:
+            if confirmed is False and not s.quit:
                 await out.text("Job not run.\n")
             return False
     await _using_catalog(s, args)
@@ -410,13 +414,6 @@ async def _checked_job_ids(s: CommandSession, job_ids: list[int]) -> list[int] |
     await out.info(f"You have selected the following JobId{'s' if len(kept) > 1 else ''}: "
                    f"{ids_text}\n")  # fmt: skip
     return kept
-
-
-def _job_id_list(text: str) -> list[int] | None:
-    try:
-        return [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        return None
 
 
 def _write_bootstrap(s: CommandSession, text: str) -> str | None:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from bareosnet.proto.signals import Signal
 from daemons.common.commands import with_commas
-from daemons.director.catalog.records import JobRecord
 from daemons.director.console.args import parse_args
 from daemons.director.console.restore_tree import RestoreTree
 from daemons.director.jobs.accurate import accurate_job_ids
@@ -82,7 +81,7 @@ async def do_prompt(s: CommandSession, header: str, items: list[str], automsg: s
     while True:
         if s.out.api:
             await s.send_signal(Signal.SELECT_INPUT)
-        answer = await _pint(s, f"{msg} (1-{len(items)}): ")
+        answer = await get_pint(s, f"{msg} (1-{len(items)}): ")
         if answer is None:
             await s.out.info("Selection aborted, nothing done.\n")
             return None
@@ -91,7 +90,7 @@ async def do_prompt(s: CommandSession, header: str, items: list[str], automsg: s
         await s.out.warning(f"Please enter a number between 1 and {len(items)}\n")
 
 
-async def _pint(s: CommandSession, prompt: str) -> int | None:
+async def get_pint(s: CommandSession, prompt: str) -> int | None:
     """``GetPint``: ask until the answer is a non-negative number."""
     while True:
         answer = await s.ask(prompt)
@@ -123,7 +122,7 @@ def job_table_rows(s: CommandSession, job_ids: list[int]) -> list[dict[str, Any]
     for r in sorted(records, key=lambda r: (r.start_time or 0, r.job_id)):
         for volume in s.rt.catalog.volumes_of(r.job_id) or [""]:
             rows.append({"jobid": r.job_id, "level": r.level, "jobfiles": r.files,
-                         "jobbytes": r.bytes, "starttime": _when(r.start_time),
+                         "jobbytes": r.bytes, "starttime": when_text(r.start_time),
                          "volumename": volume})  # fmt: skip
     return rows
 
@@ -132,12 +131,12 @@ def last_jobs_rows(s: CommandSession) -> list[dict[str, Any]]:
     """``uar_list_jobs``: the last 20 good backups, newest first."""
     good = [r for r in s.rt.catalog.jobs(job_type="B") if r.status in ("T", "W")]
     good.sort(key=lambda r: (r.start_time or 0, r.job_id), reverse=True)
-    return [{"jobid": r.job_id, "client": r.client or "", "starttime": _when(r.start_time),
+    return [{"jobid": r.job_id, "client": r.client or "", "starttime": when_text(r.start_time),
              "joblevel": r.level, "jobfiles": r.files, "jobbytes": r.bytes}
             for r in good[:20]]  # fmt: skip
 
 
-def _when(ts: float | None) -> str:
+def when_text(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
 
 
@@ -151,10 +150,6 @@ def job_dependencies(s: CommandSession, job_id: int) -> list[int] | None:
     before = accurate_job_ids(s.rt.catalog, client=rec.client or "", fileset=rec.fileset,
                               level=rec.level, job_id=job_id)  # fmt: skip
     return [*before, job_id]
-
-
-def latest_chain(s: CommandSession, client: str) -> list[JobRecord]:
-    return s.rt.catalog.restore_chain(client)
 
 
 async def select_in_tree(s: CommandSession, tree: RestoreTree) -> bool:

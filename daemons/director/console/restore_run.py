@@ -97,8 +97,10 @@ def _valid(answer: str) -> bool:
             or a.startswith(".mod ") or a.startswith("mod "))  # fmt: skip
 
 
-async def confirm(s: CommandSession, run: RestoreRun) -> bool:
-    """The job's parameters and ``OK to run?`` until yes (True) or no/cancel (False)."""
+async def confirm(s: CommandSession, run: RestoreRun) -> bool | None:
+    """The job's parameters and ``OK to run?`` until yes (True) or no/cancel (False:
+    the caller says "Job not run."); None when ``mod key=value`` failed (Bareos then
+    ends the command with its message only)."""
     while True:
         await show(s, run)
         while True:
@@ -111,8 +113,9 @@ async def confirm(s: CommandSession, run: RestoreRun) -> bool:
             await s.out.warning(f"Illegal response {answer}\n")
         low = answer.lower()
         if low.startswith(".mod ") or (low.startswith("mod ") and len(answer) > 6):
-            if not await _mod_arguments(s, run, answer):
-                return False
+            changed = await _mod_arguments(s, run, answer)
+            if changed is not True:
+                return changed
             continue
         if answer and "mod".startswith(low):
             if not await modify(s, run):
@@ -121,56 +124,67 @@ async def confirm(s: CommandSession, run: RestoreRun) -> bool:
         return answer == "" or "yes".startswith(low)
 
 
-async def _mod_arguments(s: CommandSession, run: RestoreRun, line: str) -> bool:
-    """``mod key=value ...``: the run command's keywords that a restore can change."""
-    job, rt = run.job, s.rt
-    for key, value in parse_args(line).words[1:]:
-        k = key.lower()
+async def _mod_arguments(s: CommandSession, run: RestoreRun, line: str) -> bool | None:
+    """``mod key=value ...`` (``ScanCommandLineArguments`` then ``ResetRestoreContext``):
+    True when applied; None for a bad keyword or a missing value (said, nothing more);
+    False for a value the job cannot take (the caller adds "Job not run.")."""
+    job, rt, out = run.job, s.rt, s.out
+    words = parse_args(line).words[1:]
+    for key, value in words:
+        if key.lower() not in _MOD_KEYS:
+            await out.text(f"Invalid keyword: {key}\n")
+            return None
         if value is None:
-            await s.out.error(f"Value missing for keyword {key}\n")
-            return False
+            await out.text(f"Value missing for keyword {key}\n")
+            return None
+        if key.lower() in ("where", "regexwhere") and not s.allowed("where", value):
+            await out.text(f'No authorization for "{key.lower()}" specification.\n')
+            return None
+    for key, value in words:
+        k, v = key.lower(), value or ""
         if k == "where":
-            if not s.allowed("where", value):
-                await s.out.error('No authorization for "where" specification.\n')
-                return False
-            job.params["where"] = "" if value == "/" else value
+            job.params["where"] = "" if v == "/" else v
             job.params["regexwhere"] = None  # where and regexwhere exclude each other
         elif k == "regexwhere":
-            if not s.allowed("where", value):
-                await s.out.error('"RegexWhere" specification not authorized.\n')
-                return False
-            job.params["regexwhere"] = value
-        elif k == "replace":
-            try:
-                job.params["replace"] = replace_code(value)
-            except ValueError:
-                await s.out.text(f"Invalid replace option: {value}\n")
-                return False
-        elif k in ("restoreclient", "client"):
-            client = rt.client(value)
-            if client is None or not s.allowed("client", value):
-                await s.out.error(f'Client "{value}" not found.\n')
-                return False
+            job.params["regexwhere"] = v
+        elif k == "priority":
+            number = int(v) if v.isdigit() else 0
+            if number <= 0:
+                await out.text("Priority must be positive nonzero setting it to 10.\n")
+                number = 10
+            run.priority = number
+        elif k == "pluginoptions":
+            run.plugin_options = v
+        elif k == "restoreclient":
+            client = rt.client(v) if s.allowed("client", v) else None
+            if client is None:
+                await out.warning(f'Restore Client "{v}" not found.\n')
+                client = await _pick_resource(s, "client", "The defined Client resources are:\n",
+                                              "Client", "Select Client (File daemon) resource")  # fmt: skip
+                if client is None:
+                    return None
+                client = rt.client(client.name) or client
             job.client_res = client
-        elif k == "when":
-            when = parse_date(value)
+    for key, value in words:  # ResetRestoreContext: checked when the job takes them
+        k, v = key.lower(), value or ""
+        if k == "when":
+            when = parse_date(v)
             if when is None:
-                await s.out.error('Invalid time specification in when; expected: '
-                                  '"YYYY-MM-DD HH:MM:SS"\n')  # fmt: skip
+                await out.text('Invalid time specification in when; expected: '
+                               '"YYYY-MM-DD HH:MM:SS"\n')  # fmt: skip
                 return False
             job.sched_time = job.params["start_at"] = when
-        elif k == "priority":
-            if not value.isdigit() or int(value) <= 0:
-                await s.out.error("Expected a positive integer for Priority, got: "
-                                  f"{value}\n")  # fmt: skip
+        elif k == "replace":
+            try:
+                job.params["replace"] = replace_code(v)
+            except ValueError:
+                await out.text(f"Invalid replace option: {v}\n")
                 return False
-            run.priority = int(value)
-        elif k == "pluginoptions":
-            run.plugin_options = value
-        else:
-            await s.out.error(f"Invalid keyword: {key}\n")
-            return False
     return True
+
+
+_MOD_KEYS = {"where", "regexwhere", "replace", "when", "priority", "pluginoptions",
+             "restoreclient"}  # fmt: skip
 
 
 async def _pick_resource(s: CommandSession, kind: str, header: str, automsg: str,
@@ -237,7 +251,7 @@ async def modify(s: CommandSession, run: RestoreRun) -> bool:
                 break
             await out.text("Invalid time specification.\n")
     elif item == "Priority":
-        number = await dialog._pint(s, "Enter new Priority: ")
+        number = await dialog.get_pint(s, "Enter new Priority: ")
         if number is None:
             return False
         if number == 0:

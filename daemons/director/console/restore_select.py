@@ -160,7 +160,7 @@ class Selector:
                                        "ERR=not a backup in the catalog\n")  # fmt: skip
                 return False
             await self.s.out.text("Selecting jobs to build the Full state at "
-                                  f"{dialog._when(rec.start_time)}\n")  # fmt: skip
+                                  f"{dialog.when_text(rec.start_time)}\n")  # fmt: skip
             found += [j for j in chain if j not in found]
         self.job_ids = found
         return True
@@ -262,7 +262,7 @@ async def _pick(sel: Selector) -> Picked | None:
                     await out.error(f"Improper date format: {text}\n")
                     return None
                 date = when
-        elif k == "file" and value and not value.startswith("?"):
+        elif k == "file" and value is not None and not value.startswith("?"):
             files.append(value)
         elif k == "directory":
             dirs.append(value or "")
@@ -312,7 +312,7 @@ async def _pick(sel: Selector) -> Picked | None:
                 return None
             rows = lookup.where_saved(s.rt.catalog, sel.client_name, answer)
             for row in rows:
-                row["starttime"] = dialog._when(row["starttime"])
+                row["starttime"] = dialog.when_text(row["starttime"])
             columns = ["jobid", "name", "starttime", "jobtype", "jobstatus", "jobfiles",
                        "jobbytes"]  # fmt: skip
             for line in dialog.table(rows, columns, gui=True):
