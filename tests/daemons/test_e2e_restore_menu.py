@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemons.test_e2e_console_jobs import CLIENTS_PROMPT
 from tests.daemons.test_e2e_jobs import build_lab, finish, queue, restored_root, snapshot
 
 pytestmark = pytest.mark.slow
@@ -56,8 +57,9 @@ def test_restore_menu_items_and_run_prompt_mod(tmp_path: Path) -> None:
         # Item 2: where a given file is saved (client first, then the name), then the menu.
         out = c.call("restore").decode()
         assert out.endswith(MENU_END), out
-        out = c.call("2").decode()
-        assert out == "Automatically selected Client: fd\nEnter Filename (no path):", out
+        assert c.call("2").decode() == CLIENTS_PROMPT  # every Client of the catalog
+        out = c.call("1").decode()
+        assert out == "Enter Filename (no path):", out
         out = c.call("top.txt").decode()
         rows = re.findall(rf"^\| (\d+)\s+\| {re.escape(str(data))}/top\.txt \| \S+ \S+ \| B\s+"
                           r"\| T\s+\|", out, re.M)  # fmt: skip
@@ -140,8 +142,9 @@ def test_restore_menu_items_and_run_prompt_mod(tmp_path: Path) -> None:
         # The same selection again (item 11 asks for the JobIds first), this time run.
         c.call("restore")
         assert c.call("11").decode() == "Enter JobId(s), comma separated, to restore: "
-        out = c.call(f"{full},{incr}").decode()
-        assert out.startswith("Automatically selected Client: fd\nEnter full directory names"), out
+        assert c.call(f"{full},{incr}").decode() == CLIENTS_PROMPT
+        out = c.call("1").decode()
+        assert out.startswith("Enter full directory names"), out
         assert c.call(str(data) + "/").decode() == "Enter directory name: "
         out = c.call("").decode()
         assert out.endswith("OK to run? (yes/mod/no): "), out
@@ -195,11 +198,13 @@ def test_restore_before_a_time_files_by_name_and_command_line_forms(tmp_path: Pa
                        "Enter date as YYYY-MM-DD HH:MM:SS :"), out  # fmt: skip
         assert c.call("yesterday").decode() == ("Improper date format.\n"
                                                 "Enter date as YYYY-MM-DD HH:MM:SS :")  # fmt: skip
-        out = c.call("2020").decode()
+        assert c.call("2020").decode() == CLIENTS_PROMPT
+        out = c.call("1").decode()
         assert "No Full backup before 2020-01-01 00:00:00 found.\n" in out, out
         c.call("restore")
         c.call("6")
-        out = c.call(cut).decode()
+        assert c.call(cut).decode() == CLIENTS_PROMPT
+        out = c.call("1").decode()
         assert f"You have selected the following JobId: {full}\n" in out, out
         assert out.endswith("$ "), out
         assert c.call("quit").decode() == "Restore not done.\n"
@@ -207,9 +212,9 @@ def test_restore_before_a_time_files_by_name_and_command_line_forms(tmp_path: Pa
         # Item 8: files by name before a time (the Full's version); item 7: the newest.
         c.call("restore")
         c.call("8")
-        out = c.call(cut).decode()
-        assert out == ("Automatically selected Client: fd\n"
-                       "Enter file names with paths, or < to enter a filename\n"
+        assert c.call(cut).decode() == CLIENTS_PROMPT
+        out = c.call("1").decode()
+        assert out == ("Enter file names with paths, or < to enter a filename\n"
                        "containing a list of file names with paths, and Terminate\n"
                        "them with a blank line.\n"
                        "Enter full filename: "), out  # fmt: skip
@@ -230,6 +235,7 @@ def test_restore_before_a_time_files_by_name_and_command_line_forms(tmp_path: Pa
         # next names are looked up in the selected JobIds only.
         c.call("restore")
         c.call("7")
+        c.call("1")  # the client
         assert c.call(str(top)).decode() == "Enter full filename: "  # the Incremental's
         out = c.call(str(data / "run.sh")).decode()
         assert out == f"No database record found for: {data / 'run.sh'}\nEnter full filename: "
@@ -238,6 +244,7 @@ def test_restore_before_a_time_files_by_name_and_command_line_forms(tmp_path: Pa
         assert c.call("no").decode() == "Job not run.\n"
         c.call("restore")
         c.call("7")
+        c.call("1")  # the client
         c.call(str(data / "run.sh"))  # the Full's: top.txt is then the Full's version too
         c.call(str(top))
         out = c.call("").decode()

@@ -370,6 +370,8 @@ async def restore(s: CommandSession, args: Args) -> bool:
         replace=replace,
         jobids=job_ids,
     )
+    # The run part of restore (Bareos DoRunCmd) opens the shared connection.
+    await _using_catalog(s, args)
     if not (args.has("yes") or s.batch):
         cats = rt.cfg.all("catalog")
         run_state = RestoreRun(
@@ -383,7 +385,6 @@ async def restore(s: CommandSession, args: Args) -> bool:
             if confirmed is False and not s.quit:
                 await out.text("Job not run.\n")
             return False
-    await _using_catalog(s, args)
     job_id = rt.jobs.submit(job, kind_of("R"))
     await out.text(f"Job queued. JobId={job_id}\n")
     out.set("run", {"jobid": str(job_id)})

@@ -103,11 +103,13 @@ async def get_pint(s: CommandSession, prompt: str) -> int | None:
 
 
 async def select_client(s: CommandSession) -> str | None:
-    """``SelectClientDbr``: the clients the catalog knows (as the console may see)."""
-    seen: list[str] = []
-    for rec in s.rt.catalog.jobs():
-        if rec.client and rec.client not in seen and s.allowed("client", rec.client):
-            seen.append(rec.client)
+    """``SelectClientDbr``: the clients the catalog knows (as the console may see), by name.
+
+    Bareos's Client table holds every configured Client from start-up on, and the
+    clients of older jobs; a client without a job is offered too.
+    """
+    names = {c.name for c in s.rt.clients()} | {r.client for r in s.rt.catalog.jobs() if r.client}
+    seen = sorted(n for n in names if s.allowed("client", n))
     if not seen:
         await s.out.error("No clients defined. You must run a job before using this command.\n")
         return None
