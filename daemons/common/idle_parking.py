@@ -53,7 +53,8 @@ PARKING: contextvars.ContextVar[IdleParking | None] = contextvars.ContextVar(
 
 
 def parking_available() -> bool:
-    return PARKING.get() is not None
+    parking = PARKING.get()
+    return parking is not None and parking.accepts()
 
 
 class Sleeper(Protocol):
@@ -79,6 +80,10 @@ class IdleParking:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def accepts(self) -> bool:
+        """True while the watcher runs (not yet started, or stopped: no parking)."""
+        return self._nursery is not None
 
     def park(self, fd: int, sleeper: Sleeper) -> None:
         """Watch ``fd``; run ``sleeper.wake()`` in a new task when it is readable or at

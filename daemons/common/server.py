@@ -119,8 +119,11 @@ class _Connection:
         parked: Parked | None = None
         try:
             result = await work
-            if isinstance(result, Parked) and self.parking is not None:
-                parked = result
+            if isinstance(result, Parked):
+                if self.parking is not None and self.parking.accepts():
+                    parked = result
+                else:  # nobody to hold it (shutting down): end it here
+                    result.abandon()
         except BareosError as exc:
             log.warning("connection.ended", reason=str(exc), error=type(exc).__name__)
         except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
@@ -136,7 +139,11 @@ class _Connection:
             assert self.parking is not None
             self.parked = parked
             self.resource = structlog.contextvars.get_contextvars().get("resource")
-            self.parking.park(parked.fd, self)
+            try:
+                self.parking.park(parked.fd, self)
+            except (OSError, RuntimeError) as exc:  # e.g. epoll refused the descriptor
+                log.warning("connection.park_failed", error=str(exc))
+                self.abandon()
 
     # -- the parked session, as the parking watcher sees it
     @property
