@@ -276,7 +276,7 @@ async def _serve(
             nursery.start_soon(_signals, daemon.reload, nursery.cancel_scope, signals)
             admission = _Admission(daemon)
             parking = IdleParking()
-            nursery.start_soon(parking.run, nursery)
+            await nursery.start(parking.run, nursery)
             for listener in listeners:
                 nursery.start_soon(_accept_loop, listener, daemon, nursery, admission, parking)
             nursery.start_soon(daemon.run_background, nursery)
@@ -344,7 +344,7 @@ async def serve_group(
                 nursery.start_soon(_signals, reload, nursery.cancel_scope, signals)
                 admissions = {id(d): _Admission(d) for d in daemons}
                 parking = IdleParking()  # one watcher for every member's idle sessions
-                nursery.start_soon(parking.run, nursery)
+                await nursery.start(parking.run, nursery)
                 for daemon, lst in pairs:
                     fields = {"resource": getattr(daemon, "name", None)}
                     nursery.start_soon(_with_context, fields, _accept_loop, lst, daemon, nursery,

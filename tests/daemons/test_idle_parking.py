@@ -142,8 +142,7 @@ async def test_watcher_wakes_on_data_and_at_each_deadline_and_abandons_the_rest(
     pairs = [trio.socket.socketpair() for _ in range(4)]
     woken: list[str] = []
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(parking.run, nursery)
-        await trio.sleep(0)
+        await nursery.start(parking.run, nursery)
         now = trio.current_time()
         late = _Sleeper("late", now + 0.4, woken)
         sleepers = [_Sleeper("data", now + 60, woken), late,
