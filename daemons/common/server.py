@@ -3,7 +3,9 @@
 Listeners on the configured addresses, one nursery task per connection (a
 failing connection is logged and closed, the daemon goes on), SIGHUP reload,
 SIGINT/SIGTERM clean stop, and a structlog context (daemon, peer, connection
-id) bound for everything a connection logs.
+id) bound for everything a connection logs.  An idle command session may
+*park* instead (:mod:`daemons.common.idle_parking`): its task ends, the
+connection stays open and counted, and a new task carries on when it wakes.
 """
 
 from __future__ import annotations
