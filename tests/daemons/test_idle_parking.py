@@ -82,6 +82,7 @@ async def test_parked_session_wakes_on_a_command_and_keeps_its_count(tls: bool) 
             assert len(_events(logs, "session.parked")) == 2  # idle again: parked again
             await d.signal(Signal.TERMINATE)
             await trio.sleep(0.3)
+            await d.stream.aclose()
             nursery.cancel_scope.cancel()
     ended = _events(logs, "session.ended")
     assert [(e["reason"], e["commands"]) for e in ended] == [("peer-terminated", 2)]
@@ -100,6 +101,7 @@ async def test_parked_session_still_meets_its_idle_timeout() -> None:
             with trio.fail_after(5):
                 got = await d.until_terminate()
             elapsed = trio.current_time() - t0
+            await d.stream.aclose()
             nursery.cancel_scope.cancel()
     assert got == [Signal.TERMINATE]
     assert 0.9 <= elapsed < 2.5
@@ -123,6 +125,7 @@ async def test_shutdown_closes_parked_sessions() -> None:
     for d in directors:  # closed without a goodbye, as a cancelled session task does
         with trio.fail_after(5):
             assert await d.stream.stream.receive_some(100) == b""
+        await d.stream.aclose()
 
 
 class _Sleeper:
