@@ -10,7 +10,8 @@
    ``--connections`` connections spread round-robin over the members, log
    in to each as its Director does (TLS-PSK 1.3, Hello, CRAM-MD5 both ways,
    bareosnet's own connector) and hold them idle; the fleet's RSS delta /
-   connections is the cost of one held connection.
+   connections, read once the idle sessions have parked
+   (:mod:`daemons.common.idle_parking`), is the cost of one held connection.
 
 ``--members 10000 --connections 10000`` is the "10,000-member fleet comes up
 and answers logins" run: one login per member, every one must succeed.
@@ -118,9 +119,9 @@ class Fleet:
                 self._cv.wait(left)
             return self.ready
 
-    def settled_rss(self) -> int:
+    def settled_rss(self, seconds: float = 1.0) -> int:
         # Let the accept tasks reach their first wait before reading RSS.
-        time.sleep(1.0)
+        time.sleep(seconds)
         return _rss_kib(self.proc.pid)
 
     def stop(self) -> None:
@@ -257,7 +258,8 @@ def main() -> None:
             if args.connections:
                 held, failed, seconds = hold_connections(args.port, args.members,
                                                          args.connections, args.clients)  # fmt: skip
-                rss_held = fleet.settled_rss()
+                # Held sessions are idle: after PARK_AFTER (2 s) they park, their steady state.
+                rss_held = fleet.settled_rss(3.0)
                 if args.release:
                     distinct = min(args.members, args.connections)
                     print(f"  {held} logins answered ({failed} failed) in {seconds:.1f} s "

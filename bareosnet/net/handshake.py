@@ -585,6 +585,10 @@ async def _accept(
                 tls = await _tls_wrap(replay, ctx, server_side=True, timeout=settings.timeout)
             finally:
                 _PSK_CALL.reset(token)
+            if not replay.has_prefix:
+                # The handshake read the replayed bytes: drop the wrapper, one layer less
+                # on every read and write of the session (and less memory per connection).
+                tls.transport_stream = transport
             identity = seen_identity[-1] if seen_identity else None
             tls_info = check_after_handshake(
                 _ssl_object(tls), settings.own_tls, server_side=True,

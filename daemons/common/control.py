@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import attrs
 
 from bareosnet.net.stream import BareosStream
-from bareosnet.proto.framing import Frame
+from bareosnet.proto.framing import Frame, encode_packet, encode_signal
 from bareosnet.proto.signals import Signal
 from daemons.common.commands import (
     CommandTable,
@@ -29,6 +29,7 @@ from daemons.common.commands import (
     run_command_loop,
     send_lines,
     send_status_lines,
+    status_packet,
 )
 from daemons.common.daemon_base import DaemonOptions
 
@@ -141,10 +142,13 @@ async def close_session(s: ControlSession[Any], end: SessionEnd) -> None:
 
 
 async def send_status(s: ControlSession[Any], lines: Iterable[str]) -> None:
-    """``status``: a lone newline packet, the status packets, then EOD."""
-    await send_lines(s.stream, ["\n"])
-    await send_status_lines(s.stream, lines)
-    await s.eod()
+    """``status``: a lone newline packet, the status packets, then EOD.
+
+    All in one write: the same packets, one TLS record and one send instead of
+    three (a Director asking a thousand File daemons pays for each).
+    """
+    data = encode_packet(b"\n") + b"".join(status_packet(line) for line in lines)
+    await s.stream.send_raw(data + encode_signal(Signal.EOD))
 
 
 async def send_dot_status(s: ControlSession[Any], result: DotStatus) -> bool:

@@ -23,10 +23,9 @@ from __future__ import annotations
 import contextvars
 import heapq
 import select
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any, Protocol
 
-import attrs
 import structlog
 import trio
 
@@ -37,14 +36,25 @@ log = structlog.get_logger("daemon.parking")
 PARK_AFTER = 2.0
 
 
-@attrs.frozen
 class Parked:
-    """What a command session hands its server when it parks (instead of ending)."""
+    """What a command session hands its server when it parks (instead of ending).
 
-    fd: int  # the socket to watch
-    deadline: float  # trio time of the idle timeout
-    resume: Callable[[], Coroutine[Any, Any, Parked | None]]  # goes on in a new task
-    abandon: Callable[[], None]  # the session's own end-of-connection duties, no I/O
+    A session's own state object derives from it (no extra object per parked
+    connection): ``fd`` is the socket to watch, ``deadline`` the trio time of
+    the idle timeout.
+    """
+
+    __slots__ = ()
+    fd: int
+    deadline: float
+
+    def resume(self) -> Coroutine[Any, Any, Parked | None]:
+        """The session's rest, run in a new task (it may park again)."""
+        raise NotImplementedError
+
+    def abandon(self) -> None:
+        """The session's own end-of-connection duties, without I/O (shutdown)."""
+        raise NotImplementedError
 
 
 PARKING: contextvars.ContextVar[IdleParking | None] = contextvars.ContextVar(
@@ -53,7 +63,8 @@ PARKING: contextvars.ContextVar[IdleParking | None] = contextvars.ContextVar(
 
 
 def parking_available() -> bool:
-    return PARKING.get() is not None
+    parking = PARKING.get()
+    return parking is not None and parking.accepts()
 
 
 class Sleeper(Protocol):
@@ -80,6 +91,10 @@ class IdleParking:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def accepts(self) -> bool:
+        """True while the watcher runs (not yet started, or stopped: no parking)."""
+        return self._nursery is not None
+
     def park(self, fd: int, sleeper: Sleeper) -> None:
         """Watch ``fd``; run ``sleeper.wake()`` in a new task when it is readable or at
         ``sleeper.deadline``."""
@@ -95,9 +110,12 @@ class IdleParking:
         if self._scope is not None and deadline < self._scope.deadline:
             self._scope.deadline = deadline
 
-    async def run(self, nursery: trio.Nursery) -> None:
+    async def run(
+        self, nursery: trio.Nursery, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
         """The watcher: wakes parked sessions in ``nursery`` until cancelled."""
         self._nursery = nursery
+        task_status.started()
         try:
             while True:
                 with trio.CancelScope(deadline=self._next_deadline()) as scope:

@@ -3,7 +3,9 @@
 Listeners on the configured addresses, one nursery task per connection (a
 failing connection is logged and closed, the daemon goes on), SIGHUP reload,
 SIGINT/SIGTERM clean stop, and a structlog context (daemon, peer, connection
-id) bound for everything a connection logs.
+id) bound for everything a connection logs.  An idle command session may
+*park* instead (:mod:`daemons.common.idle_parking`): its task ends, the
+connection stays open and counted, and a new task carries on when it wakes.
 """
 
 from __future__ import annotations
@@ -119,8 +121,11 @@ class _Connection:
         parked: Parked | None = None
         try:
             result = await work
-            if isinstance(result, Parked) and self.parking is not None:
-                parked = result
+            if isinstance(result, Parked):
+                if self.parking is not None and self.parking.accepts():
+                    parked = result
+                else:  # nobody to hold it (shutting down): end it here
+                    result.abandon()
         except BareosError as exc:
             log.warning("connection.ended", reason=str(exc), error=type(exc).__name__)
         except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
@@ -136,7 +141,11 @@ class _Connection:
             assert self.parking is not None
             self.parked = parked
             self.resource = structlog.contextvars.get_contextvars().get("resource")
-            self.parking.park(parked.fd, self)
+            try:
+                self.parking.park(parked.fd, self)
+            except (OSError, RuntimeError) as exc:  # e.g. epoll refused the descriptor
+                log.warning("connection.park_failed", error=str(exc))
+                self.abandon()
 
     # -- the parked session, as the parking watcher sees it
     @property
@@ -269,7 +278,7 @@ async def _serve(
             nursery.start_soon(_signals, daemon.reload, nursery.cancel_scope, signals)
             admission = _Admission(daemon)
             parking = IdleParking()
-            nursery.start_soon(parking.run, nursery)
+            await nursery.start(parking.run, nursery)
             for listener in listeners:
                 nursery.start_soon(_accept_loop, listener, daemon, nursery, admission, parking)
             nursery.start_soon(daemon.run_background, nursery)
@@ -337,7 +346,7 @@ async def serve_group(
                 nursery.start_soon(_signals, reload, nursery.cancel_scope, signals)
                 admissions = {id(d): _Admission(d) for d in daemons}
                 parking = IdleParking()  # one watcher for every member's idle sessions
-                nursery.start_soon(parking.run, nursery)
+                await nursery.start(parking.run, nursery)
                 for daemon, lst in pairs:
                     fields = {"resource": getattr(daemon, "name", None)}
                     nursery.start_soon(_with_context, fields, _accept_loop, lst, daemon, nursery,

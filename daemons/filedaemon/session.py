@@ -51,28 +51,31 @@ async def serve_session(
     return await _serve(_SessionState(session, token, table or daemon.commands, parkable), first)
 
 
-class _SessionState:
+class _SessionState(Parked):
     """What a session carries from one task to the next while it parks."""
 
-    __slots__ = ("commands", "deadline", "parkable", "session", "table", "token")
+    __slots__ = ("commands", "deadline", "fd", "parkable", "session", "table", "token")
 
     def __init__(self, session: DirectorSession, token: int,
                  table: CommandTable[DirectorSession], parkable: bool) -> None:  # fmt: skip
         self.session, self.token, self.table, self.parkable = session, token, table, parkable
         self.commands = 0
-        self.deadline: float | None = None
+        self.deadline: float = 0.0  # set when it parks (the idle deadline it carries on with)
+        self.fd = -1
 
     def may_park(self) -> bool:
         return self.session.job is None  # a job's session keeps its task
 
     def resume(self) -> Coroutine[Any, Any, Parked | None]:
-        return _serve(self, None)
+        return _serve(self, None, self.deadline)
 
     def abandon(self) -> None:
         self.session.daemon.connection_closed(self.token)
 
 
-async def _serve(state: _SessionState, first: Frame | None) -> Parked | None:
+async def _serve(
+    state: _SessionState, first: Frame | None, deadline: float | None = None
+) -> Parked | None:
     session = state.session
     daemon, stream = session.daemon, session.stream
     finished = parked = False
@@ -85,16 +88,16 @@ async def _serve(state: _SessionState, first: Frame | None) -> Parked | None:
             first=first,
             may_park=state.may_park if state.parkable else None,
             commands=state.commands,
-            deadline=state.deadline,
+            deadline=deadline,
         )
         if end.reason == "parked":
             assert end.deadline is not None
             fd = stream.idle_fileno()
             if fd is not None:
-                state.commands, state.deadline = end.commands, end.deadline
+                state.commands, state.deadline, state.fd = end.commands, end.deadline, fd
                 parked = finished = True
                 daemon.log.debug("session.parked", director=session.director, commands=end.commands)
-                return Parked(fd, end.deadline, state.resume, state.abandon)
+                return state
             end = SessionEnd("idle-timeout", end.commands, "could not park")  # pragma: no cover
         if end.reason == "peer-closed" and session.job is not None:
             session.job.director_gone = True  # the Director vanished between commands

@@ -82,6 +82,7 @@ async def test_parked_session_wakes_on_a_command_and_keeps_its_count(tls: bool) 
             assert len(_events(logs, "session.parked")) == 2  # idle again: parked again
             await d.signal(Signal.TERMINATE)
             await trio.sleep(0.3)
+            await d.stream.aclose()
             nursery.cancel_scope.cancel()
     ended = _events(logs, "session.ended")
     assert [(e["reason"], e["commands"]) for e in ended] == [("peer-terminated", 2)]
@@ -100,6 +101,7 @@ async def test_parked_session_still_meets_its_idle_timeout() -> None:
             with trio.fail_after(5):
                 got = await d.until_terminate()
             elapsed = trio.current_time() - t0
+            await d.stream.aclose()
             nursery.cancel_scope.cancel()
     assert got == [Signal.TERMINATE]
     assert 0.9 <= elapsed < 2.5
@@ -123,3 +125,43 @@ async def test_shutdown_closes_parked_sessions() -> None:
     for d in directors:  # closed without a goodbye, as a cancelled session task does
         with trio.fail_after(5):
             assert await d.stream.stream.receive_some(100) == b""
+        await d.stream.aclose()
+
+
+class _Sleeper:
+    def __init__(self, name: str, deadline: float, woken: list[str]) -> None:
+        self.name, self.deadline, self.woken = name, deadline, woken
+        self.abandoned = False
+
+    async def wake(self) -> None:
+        self.woken.append(self.name)
+
+    def abandon(self) -> None:
+        self.abandoned = True
+
+
+async def test_watcher_wakes_on_data_and_at_each_deadline_and_abandons_the_rest() -> None:
+    parking = idle_parking.IdleParking()
+    pairs = [trio.socket.socketpair() for _ in range(4)]
+    woken: list[str] = []
+    async with trio.open_nursery() as nursery:
+        await nursery.start(parking.run, nursery)
+        now = trio.current_time()
+        late = _Sleeper("late", now + 0.4, woken)
+        sleepers = [_Sleeper("data", now + 60, woken), late,
+                    _Sleeper("early", now + 0.2, woken), _Sleeper("never", now + 60, woken)]  # fmt: skip
+        for (ours, _), sleeper in zip(pairs, sleepers, strict=True):
+            parking.park(ours.fileno(), sleeper)
+        assert len(parking) == 4
+        await pairs[0][1].send(b"x")  # the peer of "data" speaks
+        await trio.sleep(0.1)
+        assert woken == ["data"]
+        await trio.sleep(0.45)
+        assert woken == ["data", "early", "late"]
+        assert len(parking) == 1
+        nursery.cancel_scope.cancel()
+    assert sleepers[3].abandoned and not late.abandoned
+    assert not parking.accepts()
+    for a, b in pairs:
+        a.close()
+        b.close()
