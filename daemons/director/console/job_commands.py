@@ -22,7 +22,6 @@ restore_select.py, the file tree in restore_dialog.py, the run prompt in restore
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +32,7 @@ from daemons.common.commands import job_status_text
 from daemons.director.catalog.bvfs import Bvfs, restore_list_selection
 from daemons.director.catalog.selection import RestoreSelection, build_bootstrap
 from daemons.director.console import restore_dialog as dialog
-from daemons.director.console import restore_run
+from daemons.director.console import restore_run, run_confirm
 from daemons.director.console.args import Args
 from daemons.director.console.catalog_notice import say_catalog_opened
 from daemons.director.console.job_select import select_jobs
@@ -143,8 +142,15 @@ async def run(s: CommandSession, args: Args) -> bool:
         return False
     await _using_catalog(s, args)  # RunCmd opens the shared connection first thing
     if not (args.has("yes") or s.batch):
-        await _run_summary(s, job)
-        return True
+        if job.job_type not in ("B", "c"):
+            await _run_summary(s, job)
+            return True
+        try:
+            job = await run_confirm.confirm(s, job)
+        except run_confirm.NotRun as not_run:
+            if not (s.quit or not_run.silent):
+                await s.out.text("Job not run.\n")
+            return True
     job_id = rt.jobs.submit(job, kind)
     await s.out.text(f"Job queued. JobId={job_id}\n")
     s.out.set("run", {"jobid": str(job_id)})
@@ -152,29 +158,12 @@ async def run(s: CommandSession, args: Args) -> bool:
 
 
 async def _run_summary(s: CommandSession, job: JobControl) -> None:
-    word = {"B": "Backup", "c": "Copy"}.get(job.job_type, "")
-    lines = [f"Run {word} job\n", f"JobName:  {job.name}\n"]
-    if job.job_type == "B":
-        lines += [
-            f"Level:    {_level_word(job.level)}\n",
-            f"Client:   {job.client_name}\n",
-            "Format:   Native\n",
-            f"FileSet:  {job.fileset_name}\n",
-        ]
-    lines += [
-        f"Pool:     {job.pool_res.name if job.pool_res else ''} (From {job.sources.get('pool')})\n",
-        f"Storage:  {job.storage_res.name if job.storage_res else ''} "
-        f"(From {job.sources.get('storage')})\n",
-        f"When:     {time.strftime('%Y-%m-%d %H:%M:%S')}\n",
-        f"Priority: {job.job_res.get('Priority') if job.job_res else 10}\n",
-        'Add "yes" to the command to run the job (this emulator does not prompt).\n',
-    ]
+    """Verify and other jobs: the parameters; their run prompt is not emulated."""
+    lines = run_confirm.summary_lines(job)
+    lines.append('Add "yes" to the command to run the job (this emulator does not prompt '
+                 "for this job type).\n")  # fmt: skip
     for line in lines:
         await s.out.text(line)
-
-
-def _level_word(code: str) -> str:
-    return {"F": "Full", "I": "Incremental", "D": "Differential", "B": "Base"}.get(code, code)
 
 
 # ---------------------------------------------------------------------- restore

@@ -88,7 +88,7 @@ def _where_line(job: JobControl) -> str:
     return f"Where:           {job.params.get('where') or ''}\n"
 
 
-def _valid(answer: str) -> bool:
+def valid_answer(answer: str) -> bool:
     """Bareos's check: empty, a prefix of yes/no, ``mod``/``.mod`` (with arguments)."""
     a = answer.lower()
     n = len(a)
@@ -108,7 +108,7 @@ async def confirm(s: CommandSession, run: RestoreRun) -> bool | None:
             if answer is None:
                 return False
             answer = answer.strip()
-            if _valid(answer):
+            if valid_answer(answer):
                 break
             await s.out.warning(f"Illegal response {answer}\n")
         low = answer.lower()
@@ -159,7 +159,7 @@ async def _mod_arguments(s: CommandSession, run: RestoreRun, line: str) -> bool 
             client = rt.client(v) if s.allowed("client", v) else None
             if client is None:
                 await out.warning(f'Restore Client "{v}" not found.\n')
-                client = await _pick_resource(s, "client", "The defined Client resources are:\n",
+                client = await pick_resource(s, "client", "The defined Client resources are:\n",
                                               "Client", "Select Client (File daemon) resource")  # fmt: skip
                 if client is None:
                     return None
@@ -187,7 +187,7 @@ _MOD_KEYS = {"where", "regexwhere", "replace", "when", "priority", "pluginoption
              "restoreclient"}  # fmt: skip
 
 
-async def _pick_resource(s: CommandSession, kind: str, header: str, automsg: str,
+async def pick_resource(s: CommandSession, kind: str, header: str, automsg: str,
                          msg: str) -> Any | None:  # fmt: skip
     names = sorted((r.name for r in s.rt.cfg.all(kind) if s.allowed(kind, r.name)),
                    key=str.lower)  # fmt: skip
@@ -207,13 +207,13 @@ async def modify(s: CommandSession, run: RestoreRun) -> bool:
     if item == "Level":
         await out.error("Level not appropriate for this Job. Cannot be changed.\n")
     elif item == "Storage":
-        res = await _pick_resource(s, "storage", "The defined Storage resources are:\n",
+        res = await pick_resource(s, "storage", "The defined Storage resources are:\n",
                                    "Storage", "Select Storage resource")  # fmt: skip
         if res is None:
             return False
         job.storage_res = s.rt.storage(res.name) or res
     elif item == "Job":
-        res = await _pick_resource(s, "job", "The defined Job resources are:\n", "Job",
+        res = await pick_resource(s, "job", "The defined Job resources are:\n", "Job",
                                    "Select Job resource")  # fmt: skip
         if res is None:
             return False
@@ -223,13 +223,13 @@ async def modify(s: CommandSession, run: RestoreRun) -> bool:
         else:
             job.name, job.job_res = res.name, res
     elif item == "FileSet":
-        res = await _pick_resource(s, "fileset", "The defined FileSet resources are:\n",
+        res = await pick_resource(s, "fileset", "The defined FileSet resources are:\n",
                                    "FileSet", "Select FileSet resource")  # fmt: skip
         if res is None:
             return False
         job.fileset_res = res
     elif item == "Restore Client":
-        res = await _pick_resource(s, "client", "The defined Client resources are:\n",
+        res = await pick_resource(s, "client", "The defined Client resources are:\n",
                                    "Client", "Select Client (File daemon) resource")  # fmt: skip
         if res is None:
             return False

@@ -126,6 +126,13 @@ class JobControl:
 
     # -- identity
     @property
+    def priority(self) -> int:
+        """The console's ``mod`` Priority, else the Job resource's (Bareos default 10)."""
+        if self.params.get("priority"):
+            return int(self.params["priority"])
+        return int(self.job_res.get("Priority") or 10) if self.job_res is not None else 10
+
+    @property
     def client_name(self) -> str | None:
         return self.client_res.name if self.client_res is not None else None
 

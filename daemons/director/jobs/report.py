@@ -187,7 +187,7 @@ def backup_report(job: JobControl) -> list[str]:
         _line("Start time", long_time(job.start_time)),
         _line("End time", long_time(job.end_time)),
         _line("Elapsed time", elapsed_text(elapsed)),
-        _line("Priority", job.job_res.get("Priority") if job.job_res else 10),
+        _line("Priority", job.priority),
         _line("Allow Mixed Priority", "no"),
         _line("FD Files Written", with_commas(job.fd_files)),
         _line("SD Files Written", with_commas(job.sd_files)),
@@ -251,7 +251,7 @@ def copy_report(job: JobControl) -> list[str]:
             _line("Start time", long_time(job.start_time)),
             _line("End time", long_time(job.end_time)),
             _line("Elapsed time", elapsed_text(elapsed)),
-            _line("Priority", job.job_res.get("Priority") if job.job_res else 10),
+            _line("Priority", job.priority),
         ]
         word = "Copy"
         term = termination(job, word)
@@ -277,7 +277,7 @@ def copy_report(job: JobControl) -> list[str]:
         _line("Start time", long_time(job.start_time)),
         _line("End time", long_time(job.end_time)),
         _line("Elapsed time", elapsed_text(elapsed)),
-        _line("Priority", job.job_res.get("Priority") if job.job_res else 10),
+        _line("Priority", job.priority),
         _line("SD Files Written", with_commas(job.sd_files)),
         _line("SD Bytes Written", size_text(job.sd_bytes)),
         _line("Rate", f"{rate(job, job.sd_bytes):.1f} KB/s"),
