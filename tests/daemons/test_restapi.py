@@ -533,8 +533,13 @@ def _update_volume(st: Stand) -> None:
 
 def _no_changer(st: Stand, verb: str, body: dict[str, Any]) -> None:
     r = st.call("PUT", f"/control/volumes/{verb}", json=body)
+    # The Director asks the SD for the changer's slots; a device that is not an autochanger
+    # has none, and Bareos ends the command with a warning and a failed result (ua_impexp.cc),
+    # which python-bareos raises and the API passes on as a 500.
     assert r.status_code == 500, r.text
-    assert "Storage resource File0 has no Autochanger" in r.text, r.text
+    message = r.json()["message"]
+    assert message.startswith(f"Could not {verb} volumes on director bareos-dir."), message
+    assert "'messages': {'warning': ['No slots in changer.\\n']}" in message, message
 
 
 @case("PUT /control/volumes/move")
@@ -556,7 +561,9 @@ def _import(st: Stand) -> None:
 def _relabel(st: Stand) -> None:
     c = st.console()
     c.call("label volume=Relabel-0001 pool=Full storage=File0")
-    c.call("update volume=Relabel-0001 volstatus=Purged")
+    # Bareos's update refuses volstatus=Purged (not a status an operator sets); Recycle is one
+    # of the two states relabel accepts.
+    c.call("update volume=Relabel-0001 volstatus=Recycle")
     r = st.call("PUT", "/control/volumes/Relabel-0001",
                 json={"volume": "Relabel-0002", "storage": "File0", "pool": "Full"})  # fmt: skip
     assert r.status_code == 200, r.text
@@ -568,8 +575,8 @@ def _delete_volume(st: Stand) -> None:
     c = st.console()
     c.call("label volume=Doomed-0001 pool=Full storage=File0")
     r = st.call("DELETE", "/control/volumes/Doomed-0001")
-    assert r.status_code == 200, r.text
-    assert r.json()["deleted"]["volumes"] == ["Doomed-0001"], r.json()
+    # The route answers 204 No Content whatever the Director said.
+    assert r.status_code == 204 and r.content == b"", r.text
     assert c.call("llist volume=Doomed-0001") == {"volume": {}}
 
 
@@ -772,15 +779,7 @@ PENDING: dict[str, str] = {
     "GET /configuration/clients": "show clients verbose: no defaults, values not typed as Bareos types them",
     "GET /configuration/filesets": "show filesets: no Include/Exclude/Options",
     "POST /control/jobs/rerun": "the case makes its failed job with disable client=, which does not fail a manual run: it needs a job that fails",
-    "DELETE /control/jobs/{job_id}": "delete jobid=: not emulated",
     "GET /configuration/jobs": "show jobs verbose: no defaults",
-    "POST /control/volumes": "label: not emulated",
-    "PATCH /control/volumes/{volume_name}": "update volume=: not emulated",
-    "PUT /control/volumes/move": "move: not emulated (no-autochanger error)",
-    "PUT /control/volumes/export": "export: not emulated (no-autochanger error)",
-    "PUT /control/volumes/import": "import: not emulated (no-autochanger error)",
-    "PUT /control/volumes/{volume_name}": "relabel: not emulated",
-    "DELETE /control/volumes/{volume_name}": "delete volume=: not emulated",
     "GET /configuration/pools": "show pools verbose: no defaults",
     "GET /configuration/schedules": "show schedules verbose: no defaults",
     "GET /configuration/users": "show users: resource lists not JSON arrays",
