@@ -319,17 +319,22 @@ def _rerun_one(st: Stand) -> None:
 
 @case("POST /control/jobs/rerun")
 def _rerun_since(st: Stand) -> None:
-    # A canceled job (status A) since the first backup is rerun.
+    # A job that really fails (JobStatus f): the Director's next connection to the FD
+    # offers a wrong password (the emulator's fault injection, spent on that connection).
     c = st.console()
-    c.call("disable client=fd")
-    try:
-        failed = int(c.call("run job=backup yes")["run"]["jobid"])
-    finally:
-        c.call("enable client=fd")
-    assert st.wait(failed)["JobStatus"] != "T"
+    plain = bareos.bsock.DirectorConsole(address="127.0.0.1", port=st.lab.dp, name=API_USER,
+                                         password=bareos.bsock.Password(API_SECRET))  # fmt: skip
+    assert b"Fault set: wrong-password@conn=3,count=1" in plain.call(
+        "fault set wrong-password@conn=3,count=1")  # fmt: skip
+    failed = int(c.call("run job=backup yes")["run"]["jobid"])
+    assert st.wait(failed)["JobStatus"] == "f"
     r = st.call("POST", "/control/jobs/rerun", json={"since_jobid": failed})
     assert r.status_code == 200, r.text
-    assert st.wait(r.json()["jobid"])["JobStatus"] == "T"
+    again = r.json()["jobid"]
+    assert again > failed and st.wait(again)["JobStatus"] == "T"
+    rec = st.call("GET", f"/control/jobs/{again}").json()
+    assert (rec["name"], rec["client"], rec["level"], rec["poolname"], rec["fileset"]) == (
+        "backup", "fd", "F", "Full", "Data"), rec  # fmt: skip
 
 
 @case("PUT /control/jobs/cancel/{job_id}")
@@ -778,7 +783,6 @@ def _post_console(st: Stand) -> None:
 PENDING: dict[str, str] = {
     "GET /configuration/clients": "show clients verbose: no defaults, values not typed as Bareos types them",
     "GET /configuration/filesets": "show filesets: no Include/Exclude/Options",
-    "POST /control/jobs/rerun": "the case makes its failed job with disable client=, which does not fail a manual run: it needs a job that fails",
     "GET /configuration/jobs": "show jobs verbose: no defaults",
     "GET /configuration/pools": "show pools verbose: no defaults",
     "GET /configuration/schedules": "show schedules verbose: no defaults",
