@@ -448,7 +448,7 @@ class Catalog:
     _SETTABLE_MEDIA = frozenset({
         "VolStatus", "VolRetention", "VolUseDuration", "MaxVolJobs", "MaxVolFiles",
         "MaxVolBytes", "Recycle", "InChanger", "Slot", "PoolName", "Enabled", "StorageName",
-        "VolumeName", "MediaType", "LabelType",
+        "VolumeName", "MediaType", "LabelType", "VolBytes",
     })  # fmt: skip
 
     def set_media(self, media_id: int, **columns: Any) -> MediaRecord | None:

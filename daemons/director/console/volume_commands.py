@@ -506,8 +506,7 @@ def _record_label(s: CommandSession, store: Any, pool: Any, existing: MediaRecor
     cat = s.rt.catalog
     if existing is not None:
         cat.set_media(existing.media_id, VolStatus="Append", InChanger=int(slot > 0), Slot=slot,
-                      StorageName=store.name)  # fmt: skip
-        cat.db.execute("UPDATE Media SET VolBytes=? WHERE MediaId=?", (vol_bytes, existing.media_id))
+                      StorageName=store.name, VolBytes=vol_bytes)  # fmt: skip
         return
     rec = cat.create_labelled_media(
         volume=name, pool=pool.name, media_type=media_type, storage=store.name, slot=slot,
