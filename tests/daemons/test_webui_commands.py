@@ -56,6 +56,10 @@ def _webui_lab(tmp: Path) -> tuple[Any, TlsSettings]:
                      "Client": "fd", "FileSet": "Data", "Storage": "File0", "Pool": "Full",
                      "Messages": "Standard"}),
         ("Schedule", {"Name": "WeeklyCycle", "Run": Bare("Full sun at 21:00")}),
+        # As Bareos's default "Standard": the job log goes to the catalog too (list joblog,
+        # list log).
+        ("Messages", {"Name": "Standard", "Console": Bare("all, !skipped, !saved"),
+                      "Catalog": Bare("all, !skipped, !saved, !audit")}),
     ])  # fmt: skip
     tls = TlsSettings(certificate=console_leaf.cert, key=console_leaf.key,
                       ca_certificate_file=pki.ca_file, verify_peer=True,
@@ -199,10 +203,11 @@ def _jobs(res: dict[str, Any], key: str = "jobs") -> list[dict[str, Any]]:
     return rows
 
 
-def _paged(res: dict[str, Any], key: str) -> None:
+def _paged(res: dict[str, Any], key: str) -> bool:
     # The PHP pages with limit/offset until a page is empty AND meta.range.filtered === 0.
     assert isinstance(res[key], list) and res[key], res
     assert isinstance(res["meta"]["range"]["filtered"], int), res
+    return True
 
 
 def _names_of(res: dict[str, Any], key: str) -> list[str]:
@@ -215,12 +220,13 @@ WEBUI_JSON: dict[str, Check] = {
     ".help": lambda r, st: r[".help"]["permission"] is True and r["llist"]["permission"],
     "version": lambda r, st: r["version"]["version"].split(".")[0] == "26",
     "status subscriptions": lambda r, st: r,
-    "list log limit=10 reverse": lambda r, st: r["log"],
+    "list log limit=10 reverse": lambda r, st: [set(x) for x in r["log"]] == [
+        {"logid", "jobname", "clientname", "time", "logtext"}] * len(r["log"]) != [],
     # JobModel
     "llist jobs limit=1000 offset=0": lambda r, st: (_jobs(r), _paged(r, "jobs")),
-    'llist jobs jobname="backup" days=7 limit=1000 offset=0': lambda r, st: _jobs(r),
-    "llist jobs jobstatus=T days=7 limit=1000 offset=0": lambda r, st: _jobs(r),
-    "llist jobs jobstatus=T hours=24 limit=1000 offset=0": lambda r, st: _jobs(r),
+    'llist jobs jobname="backup" days=7 limit=1000 offset=0': lambda r, st: (_jobs(r), _paged(r, "jobs")),
+    "llist jobs jobstatus=T days=7 limit=1000 offset=0": lambda r, st: (_jobs(r), _paged(r, "jobs")),
+    "llist jobs jobstatus=T hours=24 limit=1000 offset=0": lambda r, st: (_jobs(r), _paged(r, "jobs")),
     "llist jobs jobtype=B days=7": lambda r, st: _jobs(r),
     'llist jobs client="fd" days=7': lambda r, st: _jobs(r),
     "llist jobid={jobid}": lambda r, st: _jobs(r)[0]["jobid"] == str(st["jobid"]),
@@ -276,19 +282,14 @@ WEBUI_TEXT = [
     "cancel jobid={jobid} yes",
 ]  # fmt: skip
 
-# The catalog listings (list/llist variants, SQL rows as strings, meta.range for paging),
-# enable/disable and status subscriptions are the other half of issue 11 (bareos-restapi's,
-# branch restapi), landing in parallel: not strict, so that its landing does not break
-# this file; an XPASS here says a case can leave this table.
-_LISTINGS = "list/llist variant not emulated as the real Director answers it yet (restapi half)"
+# What the emulated Director does not answer as the real one yet (not strict: an XPASS
+# says a case can leave this table).
+_LISTINGS = "list/llist variant not emulated as the real Director answers it yet"
 PENDING: dict[str, str] = {
-    **{k: _LISTINGS for k in WEBUI_JSON
-       if k.startswith(("list ", "llist ")) and k != "list volumes jobid={jobid}"},
     "status subscriptions": "status subscriptions is not emulated",
-    'enable client="fd" yes': "enable/disable: restapi half of issue 11",
-    'disable client="fd" yes': "enable/disable: restapi half of issue 11",
-    'disable job="backup" yes': "enable/disable: restapi half of issue 11",
-    'enable job="backup" yes': "enable/disable: restapi half of issue 11",
+    "list jobstatistics jobid={jobid}": _LISTINGS,
+    "list jobs jobname=backup client=fd jobstatus=T joblevel=F last": _LISTINGS,
+    "llist fileset filesetid=1": _LISTINGS,
 }
 
 
@@ -369,5 +370,41 @@ async def test_webui_text_command(webui_stand: Any, template: str) -> None:
         out = await c.call(template.format(**st))
         assert out and "not supported by this emulator" not in out, out
         assert "is an invalid command" not in out, out
+    finally:
+        await c.close()
+
+
+async def test_paged_listings_carry_meta_range(webui_stand: Any) -> None:
+    """output_formatter.cc: a listing with limit= (offset= only with it) gets
+    ``meta.range`` {limit, offset, filtered}; the webui pages until a page is empty and
+    ``filtered`` is 0, so the page after the last must say so."""
+    lab, tls, st = webui_stand
+    c = await _webui_login(lab, tls)
+    try:
+        await c.call("wait")  # jobs other cases started would add log lines meanwhile
+        await c.call(".api 2 compact=yes")
+        first = await _result(c, "llist jobs limit=1 offset=0")
+        assert len(first["jobs"]) == 1 and first["jobs"][0]["jobid"] == str(st["jobid"])
+        assert first["meta"] == {"range": {"limit": 1, "offset": 0, "filtered": 0}}
+        past = await _result(c, "llist jobs limit=1 offset=1000")
+        assert past == {"jobs": [], "meta": {"range": {"limit": 1, "offset": 1000, "filtered": 0}}}
+        log = await _result(c, f"list joblog jobid={st['jobid']} limit=2 offset=1")
+        everything = await _result(c, f"list joblog jobid={st['jobid']}")
+        assert "meta" not in everything  # no filter, no meta
+        assert log == {"joblog": everything["joblog"][1:3],
+                       "meta": {"range": {"limit": 2, "offset": 1, "filtered": 0}}}  # fmt: skip
+        # offset without limit is ignored, as Bareos does
+        assert await _result(c, "llist volumes all offset=5") == await _result(c, "llist volumes all")
+        newest = await _result(c, "list log limit=3 reverse")
+        assert newest["meta"] == {"range": {"limit": 3, "filtered": 0}}
+        oldest_first = (await _result(c, "list log limit=3"))["log"]
+        assert newest["log"] == oldest_first[::-1] and len(oldest_first) == 3
+        ids = [int(row["logid"]) for row in oldest_first]
+        assert ids == sorted(ids), ids
+        mine = (await _result(c, "list log client=fd limit=1000"))["log"]
+        assert everything["joblog"][-1]["logtext"] in [r["logtext"] for r in mine
+                                                       if r["jobname"] == "backup"]  # fmt: skip
+        assert {r["clientname"] for r in mine} == {"fd"}
+        assert len((await _result(c, "list log"))["log"]) == 5  # Bareos's default: 5 lines
     finally:
         await c.close()
