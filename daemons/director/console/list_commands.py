@@ -178,6 +178,23 @@ def _job_selection(s: CommandSession, args: Args) -> L.JobSelection | str:
     )
 
 
+def _job_from_cmdline(s: CommandSession, args: Args) -> Any | None:
+    """Bareos GetJobidFromCmdline: the job of ``jobid=``, ``ujobid=`` or ``job=`` the console
+    may see (None: not given, unknown or hidden by the ACL)."""
+    cat = s.rt.catalog
+    rec = None
+    jobid = _int(args.value("jobid"))
+    if jobid is not None:
+        rec = cat.job(jobid)
+    elif (unique := args.value("ujobid", "job")) is not None:
+        rec = cat.job_by_name(unique)
+    if rec is None or not s.allowed("job", rec.name):
+        return None
+    if rec.client is not None and not s.allowed("client", rec.client):
+        return None
+    return rec
+
+
 async def _list_jobs(s: CommandSession, args: Args, *, long: bool) -> bool:
     cat = s.rt.catalog
     sel = _job_selection(s, args)
@@ -333,6 +350,29 @@ async def _list_what(s: CommandSession, args: Args, *, long: bool) -> bool:
         return True
     if what == "log":
         return await _list_log(s, args, long=long)
+    if what == "fileset":
+        # GetJobidFromCmdline (jobid=, job=, ujobid=) or filesetid=: the FileSet rows of
+        # that job or that id.
+        filesetid = _int(args.value("filesetid")) or 0
+        job_rec = _job_from_cmdline(s, args)
+        if job_rec is None and filesetid <= 0:
+            await out.error("jobid not found in db, access to job or client denied by ACL, or "
+                            "client not found in db or missing filesetid\n")  # fmt: skip
+            return False
+        if job_rec is not None:
+            fid = L.fileset_id_of(cat, job_rec)
+            filesetid = fid if fid is not None else -1
+        rows = [r for r in L.fileset_rows(cat, {}) if r["filesetid"] == str(filesetid)
+                and s.allowed("fileset", r["fileset"])]  # fmt: skip
+        return await _rows(s, "filesets", rows, long=long)
+    if what in ("jobstatistics", "jobstats"):
+        job_rec = _job_from_cmdline(s, args)
+        if job_rec is None:
+            await out.error("no jobid given\n")
+            return False
+        # Samples exist only for a Storage with "Collect Statistics = yes" (default no),
+        # which the emulated Storage daemons never send: none, as Bareos shows then.
+        return await _rows(s, "jobstats", [], long=long)
     if what == "filesets":
         rows = [r for r in L.fileset_rows(cat, {}) if s.allowed("fileset", r["fileset"])]
         return await _rows(s, "filesets", rows, long=long)
