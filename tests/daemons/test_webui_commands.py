@@ -17,6 +17,7 @@ directory (dirid) and one file (fileid) by ``.bvfs_restore``, ``restore file=?b2
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -219,7 +220,9 @@ WEBUI_JSON: dict[str, Check] = {
     # DirectorModel (login: AuthController) and the dashboard
     ".help": lambda r, st: r[".help"]["permission"] is True and r["llist"]["permission"],
     "version": lambda r, st: r["version"]["version"].split(".")[0] == "26",
-    "status subscriptions": lambda r, st: r,
+    "status subscriptions": lambda r, st: list(r) == ["version", "os", "binary-info",
+                                                     "report-time", "unit-detail",
+                                                     "unit-summary", "checksum"],
     "list log limit=10 reverse": lambda r, st: [set(x) for x in r["log"]] == [
         {"logid", "jobname", "clientname", "time", "logtext"}] * len(r["log"]) != [],
     # JobModel
@@ -290,7 +293,6 @@ WEBUI_TEXT = [
 # says a case can leave this table).
 _LISTINGS = "list/llist variant not emulated as the real Director answers it yet"
 PENDING: dict[str, str] = {
-    "status subscriptions": "status subscriptions is not emulated",
 }
 
 
@@ -429,5 +431,35 @@ async def test_fileset_and_jobstatistics_listings(webui_stand: Any) -> None:
             "in db or missing filesetid\n"]}  # fmt: skip
         bad = json.loads(await c.call("list jobstats jobid=99999"))
         assert bad["error"]["data"]["messages"] == {"error": ["no jobid given\n"]}
+    finally:
+        await c.close()
+
+
+async def test_status_subscriptions_counts_units(webui_stand: Any) -> None:
+    """ua_status.cc DoSubscriptionStatus with dml/0080..0082: the newest good Full of each
+    client and FileSet, a file-data client counting one unit."""
+    lab, tls, st = webui_stand
+    c = await _webui_login(lab, tls)
+    try:
+        await c.call("wait")
+        await c.call(".api 2 compact=yes")
+        res = await _result(c, "status subscriptions")
+        assert res["version"].startswith("26.") and res["report-time"][:2] == "20"
+        detail = res["unit-detail"]
+        assert [(r["client"], r["plugin"], r["count"]) for r in detail] == [
+            ("fd", "none (file data)", "1"), ("TOTAL", None, "1")]  # fmt: skip
+        assert detail[0]["size_gb"] == detail[1]["size_gb"] == "0.00"
+        assert res["unit-summary"] == {
+            # CEIL of any size above 0 TB is 1: one volume-based unit >= one client.
+            "accounting_mode": "volume-based (1 volume-based units >= 1 count-based units)",
+            "used": "1",
+            "configured": "0", "remaining": "-1"}  # fmt: skip
+        assert re.fullmatch(r"\{SHA256\}[0-9a-f]{2}[0-9a-f]{31,62}", res["checksum"]), res
+        clients = await _result(c, "status subscriptions clients")
+        assert list(clients) == ["unit-clients", "unit-summary", "checksum"]
+        assert clients["unit-clients"] == [{"client": "fd", "count": "1", "size_gb": "0.00"}]
+        one = await _result(c, "status subscriptions client=fd")
+        assert one == {"unit-detail": [{"client": "fd", "plugin": "none (file data)",
+                                        "count": "1", "size_gb": "0.00"}]}  # fmt: skip
     finally:
         await c.close()

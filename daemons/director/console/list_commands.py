@@ -133,6 +133,10 @@ async def _print(s: CommandSession, rows: list[L.Row], *, long: bool) -> None:
     await out.text(rule)
 
 
+# Other listings (status subscriptions) print their rows as list/llist do.
+print_rows = _print
+
+
 async def _rows(s: CommandSession, key: str, rows: list[L.Row], *, long: bool) -> bool:
     s.out.set(key, rows)
     if not s.out.json:

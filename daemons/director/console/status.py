@@ -16,6 +16,7 @@ from daemons.common.commands import TERMINATED_HEADER, job_type_text, level_text
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
 from daemons.director.console.status_all import all_clients_status
+from daemons.director.console.subscriptions import subscription_status
 from daemons.director.jobs.scheduler import scheduled_jobs
 from daemons.director.jobs.setup import job_type_of
 from daemons.director.probing.clients import ClientConnectError
@@ -55,7 +56,9 @@ async def status(s: CommandSession, args: Args) -> bool:
             if client is not None:
                 await client_status(s, client, None)
             return True
-        if k.startswith("sched") or k.startswith("sub") or k.startswith("conf"):
+        if k.startswith("sub"):
+            return await subscription_status(s, args)
+        if k.startswith("sched") or k.startswith("conf"):
             await s.out.error(f"status {key}: not emulated.\n")
             return False
         store = await select_storage(s, args)
