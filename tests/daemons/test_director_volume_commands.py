@@ -169,3 +169,19 @@ def test_slot_commands_without_an_autochanger(lab: Lab, verb: str, extra: str) -
         "No slots in changer.\n"), out  # fmt: skip
     assert _full(lab, f"{verb} storage=Nope {extra}") == _failed(
         {}, {"error": ['Storage resource "Nope": not found\n']})
+
+
+def test_bad_numbers_end_with_an_error_and_the_director_answers_on(lab: Lab) -> None:
+    assert _full(lab, "delete jobid=1-999999999") == _failed({"deleted": {"jobids": []}}, {
+        "error": ["JobId range 1 - 999999999 is larger than this emulator walks (100000 "
+                  "JobIds), ignored\n"]})  # fmt: skip
+    assert _full(lab, "delete jobid=99999999999999999999") == _failed(
+        {"deleted": {"jobids": []}}, {"error": ["Illegal JobId 99999999999999999999 ignored\n"]})
+    _json(lab).call("label volume=Num-0001 pool=Full storage=File0")
+    assert _full(lab, "update volume=Num-0001 maxvoljobs=99999999999999999999") == _failed(
+        {}, {"error": ["Invalid number: 99999999999999999999\n"]})
+    assert _full(lab, "update volume=Num-0001 maxvolbytes=99999999999999999999") == _failed(
+        {}, {"error": ["Invalid max. bytes specification: 99999999999999999999\n"]})
+    assert _full(lab, "update volume=Num-0001 slot=99999999999999999999") == _failed(
+        {}, {"error": ["Invalid slot, it must be between 0 and MaxVols=0\n"]})
+    assert _json(lab).call("llist volume=Num-0001")["volume"]["maxvoljobs"] == "0"

@@ -76,6 +76,14 @@ _VOLSTATUS = ("Append", "Archive", "Disabled", "Full", "Used", "Cleaning", "Recy
               "Read-Only", "Error")  # fmt: skip
 _VOLNAME_OK = re.compile(r"[A-Za-z0-9:.\-_/]*")
 MAX_NAME_LENGTH = 128
+# The catalog stores signed 64-bit integers; a longer number is refused, not an exception.
+_MAX_SQL_INT = 2**63 - 1
+# A JobId range is walked id by id as Bareos does; a larger one would stall the Director.
+MAX_DELETE_RANGE = 100_000
+
+
+def _small_int(text: str) -> int | None:
+    return int(text) if re.fullmatch(r"-?\d{1,18}", text) else None
 
 
 def _edit_utime(seconds: int) -> str:
@@ -124,14 +132,17 @@ def _job_ids(s: CommandSession, text: str, errors: list[str]) -> list[int]:
     for tok in text.split(","):
         if "-" in tok:
             a, _, b = tok.partition("-")
-            if not (a.isdigit() and b.isdigit()):
+            if not (a.isdigit() and b.isdigit() and len(a) <= 18 and len(b) <= 18):
                 errors.append(f"Illegal JobId range {a} - {b}, ignored\n")
             elif int(b) <= int(a):
                 errors.append(f"Illegal JobId range {a} - {b} should define increasing "
                               "JobIds, ignored\n")  # fmt: skip
+            elif int(b) - int(a) >= MAX_DELETE_RANGE:
+                errors.append(f"JobId range {a} - {b} is larger than this emulator walks "
+                              f"({MAX_DELETE_RANGE} JobIds), ignored\n")  # fmt: skip
             else:
                 ids += range(int(a), int(b) + 1)
-        elif tok.isdigit():
+        elif tok.isdigit() and len(tok) <= 18:
             ids.append(int(tok))
         else:
             errors.append(f"Illegal JobId {tok} ignored\n")
@@ -223,6 +234,8 @@ async def _update_one(s: CommandSession, rec: MediaRecord, key: str, val: str) -
     elif key in ("volretention", "voluse"):
         try:
             seconds = parse_duration(val)
+            if seconds > _MAX_SQL_INT:
+                raise ValueError(val)
         except ValueError:
             what = "retention period" if key == "volretention" else "use duration"
             await out.error(f"Invalid {what} specified: {val}\n")
@@ -235,7 +248,7 @@ async def _update_one(s: CommandSession, rec: MediaRecord, key: str, val: str) -
             await out.info(f"New use duration is: {_edit_utime(seconds)}\n")
     elif key in ("maxvoljobs", "maxvolfiles"):
         # Bareos puts the text into its SQL as given; a number is what it can store.
-        if not val.isdigit():
+        if not val.isdigit() or len(val) > 18:
             await out.error(f"Invalid number: {val}\n")
             return
         if key == "maxvoljobs":
@@ -247,6 +260,8 @@ async def _update_one(s: CommandSession, rec: MediaRecord, key: str, val: str) -
     elif key == "maxvolbytes":
         try:
             size = parse_size(val)
+            if size > _MAX_SQL_INT:
+                raise ValueError(val)
         except ValueError:
             await out.error(f"Invalid max. bytes specification: {val}\n")
             return
@@ -266,8 +281,10 @@ async def _update_one(s: CommandSession, rec: MediaRecord, key: str, val: str) -
     elif key == "slot":
         pool = s.rt.cfg.get("pool", rec.pool)
         max_vols = int(pool.get("MaximumVolumes") or 0) if pool is not None else 0
-        slot = int(val) if re.fullmatch(r"-?\d+", val) else 0
-        if (max_vols > 0 and slot > max_vols) or slot < 0:
+        # Bareos: atoi, whose overflow comes out negative here; a word is 0.
+        parsed = _small_int(val)
+        slot = parsed if parsed is not None else (-1 if re.fullmatch(r"-?\d+", val) else 0)
+        if (max_vols > 0 and slot > max_vols) or slot < 0 or slot > 32767:
             await out.error(f"Invalid slot, it must be between 0 and MaxVols={max_vols}\n")
             return
         cat.set_media(mid, Slot=slot)
@@ -447,7 +464,7 @@ async def _do_label(s: CommandSession, args: Args, relabel: bool) -> bool:
         await out.error(f'Media record for new Volume "{name}" already exists.\n')
         return True
     slot_text = args.value("slot")
-    slot = max(0, int(slot_text)) if slot_text and re.fullmatch(r"-?\d+", slot_text) else 0
+    slot = min(max(0, _small_int(slot_text) or 0), 32767) if slot_text else 0
     pool_name = args.value("pool")
     pool = s.rt.cfg.get("pool", pool_name) if pool_name is not None else None
     if pool is None or not s.allowed("pool", pool.name):
