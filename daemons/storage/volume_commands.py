@@ -109,7 +109,7 @@ async def _label(s: DirectorSession, dev_name: str, old: str | None, new: str,
                    f"Device={print_name(dev)}\n")  # fmt: skip
 
 
-@sd_command("label ")
+@sd_command("label")
 async def label_cmd(s: DirectorSession, text: str) -> bool:
     m = _LABEL.match(text)
     if m is None:
@@ -120,7 +120,7 @@ async def label_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
-@sd_command("relabel ")
+@sd_command("relabel")
 async def relabel_cmd(s: DirectorSession, text: str) -> bool:
     m = _RELABEL.match(text)
     if m is None:
@@ -131,7 +131,7 @@ async def relabel_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
-@sd_command("mount ")
+@sd_command("mount")
 async def mount_cmd(s: DirectorSession, text: str) -> bool:
     m = _MOUNT.match(text)
     if m is None:
@@ -146,7 +146,7 @@ async def mount_cmd(s: DirectorSession, text: str) -> bool:
     return True
 
 
-@sd_command("autochanger ")
+@sd_command("autochanger")
 async def autochanger_cmd(s: DirectorSession, text: str) -> bool:
     m = _CHANGER.match(text)
     if m is None:
