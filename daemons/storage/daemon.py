@@ -19,7 +19,7 @@ from bareosnet.proto.framing import encode_signal
 from bareosnet.proto.signals import Signal
 from daemons.common.commands import CommandTable, JobResult
 from daemons.common.daemon_base import ListeningDaemon
-from daemons.storage import control_commands, dir_jobs
+from daemons.storage import control_commands, dir_jobs, volume_commands
 from daemons.storage.access import make_resolver
 from daemons.storage.devices import DeviceUse, VolumeTable
 from daemons.storage.interfaces import SD_COMMANDS, DirectorSession, SdOptions
@@ -33,7 +33,7 @@ log = structlog.get_logger("bareos.sd")
 DEFAULT_CLIENT_CONNECT_WAIT = 1800  # Bareos: "Client Connect Wait", 0 means 1800 too
 
 # The handler modules register their commands when imported (above); the table is built once.
-HANDLER_MODULES = (control_commands, dir_jobs)
+HANDLER_MODULES = (control_commands, dir_jobs, volume_commands)
 COMMANDS: CommandTable[DirectorSession] = SD_COMMANDS.table()
 
 

@@ -21,8 +21,9 @@ FD_BAREOS_ORDER = (
 )  # fmt: skip
 # stored/dir_cmd.cc's cmds[] order.
 SD_BAREOS_ORDER = (
-    "bootstrap", "cancel", "JobId=", "listen", "passive", "pluginoptions", "resolve",
-    "replicate", "run", "getSecureEraseCmd", "setdebug=", "status", ".status", "use storage=",
+    "autochanger", "bootstrap", "cancel", "JobId=", "label", "listen", "mount", "passive",
+    "pluginoptions", "relabel", "resolve", "replicate", "run", "getSecureEraseCmd", "setdebug=",
+    "status", ".status", "use storage=",
 )  # fmt: skip
 # stored/fd_cmds.cc (the File daemon's data session) and sd_cmds.cc (replication).
 SD_FD_DATA_ORDER = (

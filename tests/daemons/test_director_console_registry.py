@@ -20,6 +20,7 @@ EMULATED = {
     ".bvfs_restore", ".bvfs_cleanup", ".bvfs_clear_cache",
     ".jobs", ".jobdefs", ".filesets", ".pools", ".schedule", ".defaults", "use", "rerun",
     "disable", "enable", "time", "configure",
+    "delete", "update", "label", "relabel", "move", "export", "import",
 }  # fmt: skip
 
 

@@ -232,6 +232,22 @@ def joblog_rows(cat: Catalog, job_id: int) -> list[Row]:
     return [{"time": sql_time(r["Time"]), "logtext": r["LogText"]} for r in rows]
 
 
+def log_rows(cat: Catalog, *, client: str | None, limit: int, offset: int,
+             reverse: bool) -> list[Row]:  # fmt: skip
+    """``list log`` (ListLogRecords): the newest ``limit`` lines of non-copy jobs, oldest
+    first unless ``reverse``; columns logid, jobname, clientname, time, logtext."""
+    where, params = ("AND Job.ClientName=? ", (client,)) if client else ("", ())
+    rows = cat.db.execute(
+        "SELECT Log.LogId, Job.Name AS JobName, Job.ClientName, Log.Time, Log.LogText "
+        f"FROM Log JOIN Job ON Job.JobId = Log.JobId WHERE Job.Type != 'C' {where}"
+        "ORDER BY Log.LogId DESC LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    ).fetchall()
+    out = [{"logid": str(r["LogId"]), "jobname": r["JobName"], "clientname": r["ClientName"] or "",
+            "time": sql_time(r["Time"]), "logtext": r["LogText"]} for r in rows]  # fmt: skip
+    return out if reverse else out[::-1]
+
+
 def file_rows(cat: Catalog, job_id: int) -> list[Row]:
     """``list files jobid=``: Path||Name, directories ending in "/"."""
     return [{"filename": f.fname} for f in cat.files(job_id)]

@@ -444,6 +444,63 @@ class Catalog:
         )
         return self.media(volume)
 
+    # The Media columns the console's update/label commands may set (Bareos's names).
+    _SETTABLE_MEDIA = frozenset({
+        "VolStatus", "VolRetention", "VolUseDuration", "MaxVolJobs", "MaxVolFiles",
+        "MaxVolBytes", "Recycle", "InChanger", "Slot", "PoolName", "Enabled", "StorageName",
+        "VolumeName", "MediaType", "LabelType", "VolBytes",
+    })  # fmt: skip
+
+    def set_media(self, media_id: int, **columns: Any) -> MediaRecord | None:
+        """Set catalog columns of one volume as an operator does (``update volume=``)."""
+        unknown = set(columns) - self._SETTABLE_MEDIA
+        if unknown:
+            raise CatalogError(f"Media has no settable column {sorted(unknown)}")
+        if columns:
+            names = ", ".join(f"{k}=?" for k in columns)
+            self.db.execute(f"UPDATE Media SET {names} WHERE MediaId=?",
+                            (*columns.values(), media_id))  # fmt: skip
+        return self.media_by_id(media_id)
+
+    def create_labelled_media(
+        self, *, volume: str, pool: str, media_type: str, storage: str | None, slot: int = 0,
+        in_changer: int = 0, max_vol_bytes: int = 0, vol_bytes: int = 0,
+    ) -> MediaRecord:
+        """The record ``label`` creates once the SD wrote the label (VolStatus Append)."""
+        self.db.execute(
+            "INSERT INTO Media (VolumeName, PoolName, MediaType, StorageName, Slot, InChanger, "
+            "MaxVolBytes, VolBytes, VolStatus, CreateTime) VALUES (?,?,?,?,?,?,?,?,'Append',?)",
+            (volume, pool, media_type, storage, slot, in_changer, max_vol_bytes, vol_bytes,
+             time.time()),
+        )  # fmt: skip
+        log.info("catalog.volume_labelled", volume=volume, pool=pool, media_type=media_type)
+        media = self.media(volume)
+        assert media is not None
+        return media
+
+    def volume_job_ids(self, media_id: int) -> list[int]:
+        """The jobs with data on a volume (Bareos GetVolumeJobids), in JobId order."""
+        rows = self.db.execute(
+            "SELECT DISTINCT JobId FROM JobMedia WHERE MediaId=? ORDER BY JobId", (media_id,)
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def delete_media(self, media_id: int) -> None:
+        self.db.execute("DELETE FROM JobMedia WHERE MediaId=?", (media_id,))
+        self.db.execute("DELETE FROM Media WHERE MediaId=?", (media_id,))
+
+    def delete_jobs(self, job_ids: Sequence[int]) -> None:
+        """Bareos PurgeJobsFromCatalog: the jobs and every row that names them."""
+        if not job_ids:
+            return
+        have = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        marks = ",".join("?" * len(job_ids))
+        for table in ("File", "JobMedia", "Log", "PathVisibility", "BvfsCachedJob",
+                      "BvfsRestoreList", "Job"):  # fmt: skip
+            if table in have:
+                self.db.execute(f"DELETE FROM {table} WHERE JobId IN ({marks})", tuple(job_ids))
+        log.info("catalog.jobs_deleted", job_ids=list(job_ids))
+
     def create_jobmedia(self, job_id: int, **values: int) -> None:
         self.db.execute(
             "INSERT INTO JobMedia (JobId, MediaId, FirstIndex, LastIndex, StartFile, EndFile, "

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "list_commands",
     "resources",
     "status",
+    "volume_commands",
     "webui_commands",
 )
 

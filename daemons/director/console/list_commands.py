@@ -61,6 +61,47 @@ def _numeric(key: str, value: str) -> bool:
     return key not in _NOT_COMMA and value.isdigit()
 
 
+def _range(args: Args) -> tuple[int | None, int | None]:
+    """Bareos SetQueryRange: ``limit=``, and ``offset=`` only with a limit."""
+    limit = _int(args.value("limit"))
+    offset = _int(args.value("offset")) if limit is not None else None
+    return limit, offset
+
+
+def _page(rows: list[L.Row], args: Args) -> list[L.Row]:
+    """The LIMIT/OFFSET Bareos appends to a listing's SQL."""
+    limit, offset = _range(args)
+    if limit is None:
+        return rows
+    start = offset or 0
+    return rows[start:start + limit]
+
+
+def _restricted(s: CommandSession, kind: str) -> bool:
+    """Bareos AclHasRestrictions: a named console whose list is not just ``*all*``."""
+    acl = s.acl
+    if acl is None:
+        return False
+    entries = [e.strip().lower() for e in acl.lists.get(kind, ())]
+    return "*all*" not in entries or any(e.startswith("!") for e in entries)
+
+
+def _meta(s: CommandSession, args: Args, filtered: int = 0, *, filters: bool = False) -> None:
+    """``meta.range`` of a ``.api 2`` listing with filters (output_formatter.cc
+    JsonFinalizeResult): ``limit``/``offset`` when given, ``filtered`` = rows the filters
+    (ACL, current, enabled) suppressed.  bareos-webui pages until ``filtered`` is 0."""
+    limit, offset = _range(args)
+    if limit is None and not filters:
+        return
+    rng: dict[str, int] = {}
+    if limit is not None:
+        rng["limit"] = limit
+    if offset is not None:
+        rng["offset"] = offset
+    rng["filtered"] = filtered
+    s.out.set("meta", {"range": rng})
+
+
 async def _print(s: CommandSession, rows: list[L.Row], *, long: bool) -> None:
     out = s.out
     if not rows:
@@ -91,6 +132,10 @@ async def _print(s: CommandSession, rows: list[L.Row], *, long: bool) -> None:
             cells.append(f" {v:>{w}} " if r[c].isdigit() else f" {v:<{w}} ")
         await out.text("|" + "|".join(cells) + "|\n")
     await out.text(rule)
+
+
+# Other listings (status subscriptions) print their rows as list/llist do.
+print_rows = _print
 
 
 async def _rows(s: CommandSession, key: str, rows: list[L.Row], *, long: bool) -> bool:
@@ -138,6 +183,23 @@ def _job_selection(s: CommandSession, args: Args) -> L.JobSelection | str:
     )
 
 
+def _job_from_cmdline(s: CommandSession, args: Args) -> Any | None:
+    """Bareos GetJobidFromCmdline: the job of ``jobid=``, ``ujobid=`` or ``job=`` the console
+    may see (None: not given, unknown or hidden by the ACL)."""
+    cat = s.rt.catalog
+    rec = None
+    jobid = _int(args.value("jobid"))
+    if jobid is not None:
+        rec = cat.job(jobid)
+    elif (unique := args.value("ujobid", "job")) is not None:
+        rec = cat.job_by_name(unique)
+    if rec is None or not s.allowed("job", rec.name):
+        return None
+    if rec.client is not None and not s.allowed("client", rec.client):
+        return None
+    return rec
+
+
 async def _list_jobs(s: CommandSession, args: Args, *, long: bool) -> bool:
     cat = s.rt.catalog
     sel = _job_selection(s, args)
@@ -152,7 +214,8 @@ async def _list_jobs(s: CommandSession, args: Args, *, long: bool) -> bool:
             if not s.out.json:
                 await s.out.text("No results to list.\n")
             return True
-    recs = [r for r in L.select_jobs(cat, sel) if s.allowed("job", r.name)
+    selected = L.select_jobs(cat, sel)
+    recs = [r for r in selected if s.allowed("job", r.name)
             and (r.client is None or s.allowed("client", r.client))]  # fmt: skip
     if args.has("count"):
         return await _rows(s, "jobs", L.count_row(len(recs)), long=False)
@@ -161,7 +224,13 @@ async def _list_jobs(s: CommandSession, args: Args, *, long: bool) -> bool:
         rows = [L.long_job_row(r, ids, L.fileset_id_of(cat, r)) for r in recs]
     else:
         rows = [L.job_row(r) for r in recs]
-    return await _rows(s, "jobs", rows, long=long)
+    ok = await _rows(s, "jobs", rows, long=long)
+    # ListJobs filters rows after the query: by ACL (a restricted console) and by the
+    # configuration (current, enabled, disabled); those filters make a meta.range too.
+    filters = (_restricted(s, "job") or _restricted(s, "client")
+               or any(args.has(k) for k in ("current", "enabled", "disabled")))  # fmt: skip
+    _meta(s, args, len(selected) - len(recs), filters=filters)
+    return ok
 
 
 async def _list_volumes(s: CommandSession, args: Args, *, long: bool) -> bool:
@@ -191,15 +260,18 @@ async def _list_volumes(s: CommandSession, args: Args, *, long: bool) -> bool:
         if s.rt.cfg.get("pool", pool) is None:
             await s.out.error(f"Pool {pool} doesn't exist.\n")
             return True
-        return await _rows(s, "volumes", shaped(L.media_rows(cat, pool=pool)), long=long)
+        rows = shaped(L.media_rows(cat, pool=pool))
+        return await _rows(s, "volumes", rows if count else _page(rows, args), long=long)
     if args.has("all"):
-        return await _rows(s, "volumes", shaped(L.media_rows(cat)), long=long)
+        rows = shaped(L.media_rows(cat))
+        return await _rows(s, "volumes", rows if count else _page(rows, args), long=long)
     # Every pool, keyed by its name (ObjectStart("volumes") + ArrayStart(<pool>)).
     by_pool: dict[str, list[L.Row]] = {}
     for res in s.rt.cfg.all("pool"):
         if not s.allowed("pool", res.name):
             continue
         rows = shaped(L.media_rows(cat, pool=res.name))
+        rows = rows if count else _page(rows, args)
         by_pool[res.name] = rows
         if not s.out.json:
             await s.out.text(f"Pool: {res.name}\n")
@@ -209,6 +281,34 @@ async def _list_volumes(s: CommandSession, args: Args, *, long: bool) -> bool:
 
 
 async def _list(s: CommandSession, args: Args, *, long: bool) -> bool:
+    ok = await _list_what(s, args, long=long)
+    if ok and len(args) >= 2 and args.words[1][0].lower() not in ("jobs", "job", "jobname",
+                                                                   "jobid", "ujobid"):  # fmt: skip
+        _meta(s, args)  # DoListCmd's SetQueryRange (ListJobs sets its own)
+    return ok
+
+
+async def _list_log(s: CommandSession, args: Args, *, long: bool) -> bool:
+    """``list log [client=] [reverse] [limit= [offset=]]``: the newest lines of every job but
+    copies (ListLogRecords), five without a limit; ``reverse``: newest first."""
+    client = args.value("client")
+    if client is not None and (s.rt.client(client) is None or not s.allowed("client", client)):
+        await s.out.error(f"Client {client} not found in catalog.\n")
+        return False
+    limit, offset = _range(args)
+    rows = L.log_rows(s.rt.catalog, client=client, limit=5 if limit is None else limit,
+                      offset=offset or 0, reverse=args.has("reverse"))  # fmt: skip
+    s.out.set("log", rows)
+    if not s.out.json:
+        if long:
+            await _print(s, rows, long=True)
+        else:
+            for row in rows:  # raw text, as Bareos prints the log
+                await s.out.text(row["logtext"])
+    return True
+
+
+async def _list_what(s: CommandSession, args: Args, *, long: bool) -> bool:
     rt = s.rt
     out = s.out
     if len(args) < 2:
@@ -244,6 +344,8 @@ async def _list(s: CommandSession, args: Args, *, long: bool) -> bool:
         if what == "jobmedia":
             return await _rows(s, "jobmedia", L.jobmedia_rows(cat, jobid, long=long), long=long)
         rows = L.joblog_rows(cat, jobid)
+        if not args.has("count"):
+            rows = _page(rows, args)
         if args.has("count"):
             return await _rows(s, "joblog", L.count_row(len(rows)), long=False)
         out.set("joblog", rows)
@@ -251,6 +353,31 @@ async def _list(s: CommandSession, args: Args, *, long: bool) -> bool:
             for row in rows:  # raw log text, as Bareos prints it
                 await out.text(f" {row['time']}: {row['logtext']}" if long else row["logtext"])
         return True
+    if what == "log":
+        return await _list_log(s, args, long=long)
+    if what == "fileset":
+        # GetJobidFromCmdline (jobid=, job=, ujobid=) or filesetid=: the FileSet rows of
+        # that job or that id.
+        filesetid = _int(args.value("filesetid")) or 0
+        job_rec = _job_from_cmdline(s, args)
+        if job_rec is None and filesetid <= 0:
+            await out.error("jobid not found in db, access to job or client denied by ACL, or "
+                            "client not found in db or missing filesetid\n")  # fmt: skip
+            return False
+        if job_rec is not None:
+            fid = L.fileset_id_of(cat, job_rec)
+            filesetid = fid if fid is not None else -1
+        rows = [r for r in L.fileset_rows(cat, {}) if r["filesetid"] == str(filesetid)
+                and s.allowed("fileset", r["fileset"])]  # fmt: skip
+        return await _rows(s, "filesets", rows, long=long)
+    if what in ("jobstatistics", "jobstats"):
+        job_rec = _job_from_cmdline(s, args)
+        if job_rec is None:
+            await out.error("no jobid given\n")
+            return False
+        # Samples exist only for a Storage with "Collect Statistics = yes" (default no),
+        # which the emulated Storage daemons never send: none, as Bareos shows then.
+        return await _rows(s, "jobstats", [], long=long)
     if what == "filesets":
         rows = [r for r in L.fileset_rows(cat, {}) if s.allowed("fileset", r["fileset"])]
         return await _rows(s, "filesets", rows, long=long)

@@ -18,6 +18,7 @@ from daemons.director.console.registry import command
 from daemons.director.console.restore_dialog import do_prompt
 from daemons.director.console.status_all import all_clients_status
 from daemons.director.console.status_scheduler import status_scheduler
+from daemons.director.console.subscriptions import subscription_status
 from daemons.director.jobs.scheduler import scheduled_jobs
 from daemons.director.jobs.setup import job_type_of
 from daemons.director.probing.clients import ClientConnectError
@@ -57,7 +58,9 @@ async def status(s: CommandSession, args: Args) -> bool:
             return True
         if k.startswith("sched"):
             return await status_scheduler(s, args)
-        if k.startswith("sub") or k.startswith("conf"):
+        if k.startswith("sub"):
+            return await subscription_status(s, args)
+        if k.startswith("conf"):
             await s.out.error(f"status {key}: not emulated.\n")
             return False
         store = await select_storage(s, args)
