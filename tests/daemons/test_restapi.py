@@ -520,7 +520,9 @@ def _volumes(st: Stand) -> None:
     r = st.call("GET", "/control/volumes")
     assert r.status_code == 200, r.text
     body = r.json()
-    vols = body["volumes"]["Full"]
+    # The Director's pool keys are lower-cased (Bareos's output formatter); the API passes
+    # them on when unfiltered and names the pool from the rows otherwise.
+    vols = body["volumes"]["full"]
     assert vols[0]["volumename"] == "Full-0001" and vols[0]["pool"] == "Full", vols
     assert _all_strings(vols)
     assert body["totalItems"] == len(vols)

@@ -344,6 +344,7 @@ def long_media_row(m: MediaRecord, ids: CatalogIds, media: Any = None) -> Row:
         "scratchpool": "",
         "recyclepoolid": "0",
         "recyclepool": "",
+        "hasencryptionkey": "0",
         "comment": "",
         "storage": _s(m.storage),
     }

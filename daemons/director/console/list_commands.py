@@ -272,7 +272,7 @@ async def _list_volumes(s: CommandSession, args: Args, *, long: bool) -> bool:
             continue
         rows = shaped(L.media_rows(cat, pool=res.name))
         rows = rows if count else _page(rows, args)
-        by_pool[res.name] = rows
+        by_pool[res.name.lower()] = rows  # the output formatter lower-cases array names
         if not s.out.json:
             await s.out.text(f"Pool: {res.name}\n")
             await _print(s, rows, long=long)
@@ -284,7 +284,9 @@ async def _list(s: CommandSession, args: Args, *, long: bool) -> bool:
     ok = await _list_what(s, args, long=long)
     if ok and len(args) >= 2 and args.words[1][0].lower() not in ("jobs", "job", "jobname",
                                                                    "jobid", "ujobid"):  # fmt: skip
-        _meta(s, args)  # DoListCmd's SetQueryRange (ListJobs sets its own)
+        # DoListCmd's SetQueryRange (ListJobs sets its own); current/enabled/disabled are
+        # resource filters, which give the range its "filtered" count.
+        _meta(s, args, filters=any(args.has(k) for k in ("current", "enabled", "disabled")))
     return ok
 
 
