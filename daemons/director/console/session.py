@@ -180,6 +180,9 @@ class ConsoleSession:
             self.user_notified = True
 
     async def show_messages(self) -> None:
+        # Bareos's DoMessages writes the queued lines straight to the socket, in every API
+        # mode: under ".api 2" they come as plain packets before the JSON result (which
+        # python-bareos then fails to parse, exactly as against a real Director).
         for text in self.rt.messages.drain():
-            await self.out.text(text)
+            await self.stream.send(text)
         self.user_notified = False
