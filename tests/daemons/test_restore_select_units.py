@@ -7,7 +7,7 @@ import time
 import pytest
 
 from daemons.director.console.restore_dialog import table
-from daemons.director.console.restore_run import _valid
+from daemons.director.console.restore_run import valid_answer
 from daemons.director.console.restore_select import compensate_short_date, parse_date
 
 
@@ -42,7 +42,7 @@ def test_parse_date_is_local_time() -> None:
      ("maybe", False), ("yess", False), ("modify", False), ("nope", False)],
 )  # fmt: skip
 def test_run_prompt_answers(answer: str, valid: bool) -> None:
-    assert _valid(answer) is valid
+    assert valid_answer(answer) is valid
 
 
 def test_table_plain_and_gui() -> None:
