@@ -185,3 +185,39 @@ def test_bad_numbers_end_with_an_error_and_the_director_answers_on(lab: Lab) -> 
     assert _full(lab, "update volume=Num-0001 slot=99999999999999999999") == _failed(
         {}, {"error": ["Invalid slot, it must be between 0 and MaxVols=0\n"]})
     assert _json(lab).call("llist volume=Num-0001")["volume"]["maxvoljobs"] == "0"
+
+
+def test_a_backup_appends_to_a_volume_the_console_labelled(lab: Lab) -> None:
+    c = _json(lab)
+    for pool in c.call("llist volumes")["volumes"].values():
+        for vol in pool:
+            if vol["volstatus"] == "Append":
+                c.call(f"update volume={vol['volumename']} volstatus=Used")
+    c.call("label volume=Next-0001 pool=Full storage=File0")
+    path = _volumes(lab) / "Next-0001"
+    labelled = path.stat().st_size
+    job = int(c.call("run job=backup yes")["run"]["jobid"])
+    assert c.call(f"wait jobid={job}")["Job"]["JobStatus"] == "T"
+    assert c.call(f"list volumes jobid={job}")["volumes"] == [{"volumename": "Next-0001"}]
+    assert path.stat().st_size > labelled
+    assert read_label(path).volume_name == "Next-0001"  # the label is still the head
+    vol = c.call("llist volume=Next-0001")["volume"]
+    assert vol["voljobs"] == "1" and int(vol["volbytes"]) > labelled, vol
+
+
+def test_delete_volume_asks_in_text_mode(lab: Lab) -> None:
+    c = _json(lab)
+    c.call("label volume=Ask-0001 pool=Full storage=File0")
+    con = lab.console()
+    asked = con.call("delete volume=Ask-0001").decode()
+    assert asked.endswith("\nThis command will delete volume Ask-0001\nand all Jobs saved on that "
+                          'volume from the Catalog\nAre you sure you want to delete Volume '
+                          '"Ask-0001"? (yes/no): '), asked  # fmt: skip
+    again = con.call("maybe").decode()
+    assert again == ("Invalid response. You must answer YES or NO.\n"
+                     'Are you sure you want to delete Volume "Ask-0001"? (yes/no): '), again
+    assert con.call("no").decode() == ""
+    assert c.call("llist volume=Ask-0001")["volume"]["volumename"] == "Ask-0001"
+    con.call("delete volume=Ask-0001")
+    assert con.call("YES").decode() == "Volume Ask-0001 deleted.\n"
+    assert c.call("llist volume=Ask-0001") == {"volume": {}}

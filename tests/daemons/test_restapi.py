@@ -543,7 +543,8 @@ def _volume(st: Stand) -> None:
 def _label(st: Stand) -> None:
     r = st.call("POST", "/control/volumes",
                 json={"volume": "Manual-0001", "pool": "Full", "storage": "File0"})  # fmt: skip
-    assert r.status_code == 200, r.text
+    # The Director's result is empty (the outcome is messages); the API returns it as is.
+    assert r.status_code == 200 and r.json() == {}, r.text
     vol = st.console().call("llist volume=Manual-0001")["volume"]
     assert vol["volstatus"] == "Append" and vol["pool"] == "Full", vol
     assert (st.tmp / "volumes0" / "Manual-0001").exists()
@@ -555,6 +556,8 @@ def _update_volume(st: Stand) -> None:
     assert r.status_code == 200, r.text
     vol = st.console().call("llist volume=Full-0001")["volume"]
     assert vol["volstatus"] == "Used" and vol["maxvoljobs"] == "7", vol
+    # The API answers with the volume as "llist volumes" lists it afterwards.
+    assert r.json()["volumes"]["Full"] == [vol], r.json()
 
 
 def _no_changer(st: Stand, verb: str, body: dict[str, Any]) -> None:
@@ -592,7 +595,7 @@ def _relabel(st: Stand) -> None:
     c.call("update volume=Relabel-0001 volstatus=Recycle")
     r = st.call("PUT", "/control/volumes/Relabel-0001",
                 json={"volume": "Relabel-0002", "storage": "File0", "pool": "Full"})  # fmt: skip
-    assert r.status_code == 200, r.text
+    assert r.status_code == 200 and r.json() == {}, r.text
     assert c.call("llist volume=Relabel-0002")["volume"]["volstatus"] == "Append"
 
 

@@ -37,6 +37,7 @@ from bareosnet.errors import BareosError
 from bareosnet.net.stream import BareosStream
 from bareosnet.proto.framing import Packet
 from bareosnet.proto.names import bash_spaces
+from bareosnet.proto.signals import Signal
 from daemons.director.catalog.records import MediaRecord
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
@@ -102,12 +103,23 @@ def _edit_utime(seconds: int) -> str:
 
 
 def _user_bool(text: str) -> bool | None:
-    t = text.lower()
-    if t in ("yes", "true", "1", "on"):
-        return True
-    if t in ("no", "false", "0", "off"):
-        return False
-    return None
+    """Bareos parse_user_bool: ``yes`` or ``no`` in any case, nothing else."""
+    return {"yes": True, "no": False}.get(text.lower())
+
+
+async def _yes_no(s: CommandSession, prompt: str) -> bool:
+    """Bareos GetYesno: ask until the answer is yes or no; False when nobody answers."""
+    for _ in range(10):  # a console that keeps answering nonsense gives up eventually
+        if s.out.api:
+            await s.send_signal(Signal.YESNO)
+        answer = await s.ask(prompt)
+        if answer is None:
+            return False
+        flag = _user_bool(answer.strip())
+        if flag is not None:
+            return flag
+        await s.out.warning("Invalid response. You must answer YES or NO.\n")
+    return False
 
 
 async def _select_media(s: CommandSession, args: Args) -> MediaRecord | None:
@@ -172,9 +184,9 @@ async def _delete_volume(s: CommandSession, args: Args) -> None:
         return
     await s.out.warning(f"\nThis command will delete volume {rec.volume}\n"
                         "and all Jobs saved on that volume from the Catalog\n")  # fmt: skip
-    if not (s.batch or args.has("yes")):
-        await s.out.error(f'Are you sure you want to delete Volume "{rec.volume}"? add "yes" '
-                          "(this emulator does not prompt)\n")  # fmt: skip
+    if not (s.batch or args.has("yes")) and not await _yes_no(
+        s, f'Are you sure you want to delete Volume "{rec.volume}"? (yes/no): '
+    ):
         s.out.set("deleted", {})
         return
     result: dict[str, Any] = {}
