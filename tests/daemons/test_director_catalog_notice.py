@@ -37,8 +37,10 @@ async def test_list_first_then_run() -> None:
 
 
 async def test_run_first_then_list() -> None:
-    run, listed = await console_texts(runtime(CONFIG), "run job=nightly", "list clients")
+    run, no, listed = await console_texts(runtime(CONFIG), "run job=nightly", "no",
+                                         "list clients")  # fmt: skip
     assert run.startswith(USING + "Run Backup job\n"), run  # job= chose the Catalog
+    assert no == "Job not run.\n"
     assert listed.startswith(USING) and AUTO not in listed, listed
 
 
