@@ -11,34 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bareosnet.proto.signals import Signal
 from daemons.director.console.args import Args
-from daemons.director.console.restore_dialog import do_prompt
+from daemons.director.console.restore_dialog import do_prompt, get_yesno
 
 if TYPE_CHECKING:
     from daemons.director.console.interfaces import CommandSession
 
 _KEYWORDS = ("job", "jobid", "ujobid")
-_TRUE = {"yes", "y", "true", "on", "1"}
-_FALSE = {"no", "n", "false", "off", "0"}
 _STATES = {"created": "C", "blocked": "B", "running": "R"}
 _WAITING = set("FSmMsjcdtp")  # Bareos JobWaiting: the wait states
-
-
-async def get_yesno(s: CommandSession, prompt: str) -> bool | None:
-    """``GetYesno``: True/False for an answer, None when the console gave none."""
-    while True:
-        if s.out.api:
-            await s.send_signal(Signal.YESNO)
-        answer = await s.ask(prompt)
-        if answer is None:
-            return None
-        word = answer.strip().lower()
-        if word in _TRUE:
-            return True
-        if word in _FALSE:
-            return False
-        await s.out.warning("Invalid response. You must answer YES or NO.\n")
 
 
 def _visible(s: CommandSession) -> tuple[list[Any], int]:

@@ -102,6 +102,23 @@ async def get_pint(s: CommandSession, prompt: str) -> int | None:
         await s.out.warning(f"Expected a positive integer, got: {text}\n")
 
 
+async def get_yesno(s: CommandSession, prompt: str) -> bool | None:
+    """``GetYesno``: True/False for yes/no (``parse_user_bool``: those two words only, in any
+    case), None when the console gave no answer; it asks again after anything else (a
+    console that keeps answering nonsense gives up after ten tries)."""
+    for _ in range(10):
+        if s.out.api:
+            await s.send_signal(Signal.YESNO)
+        answer = await s.ask(prompt)
+        if answer is None:
+            return None
+        flag = {"yes": True, "no": False}.get(answer.strip().lower())
+        if flag is not None:
+            return flag
+        await s.out.warning("Invalid response. You must answer YES or NO.\n")
+    return None
+
+
 async def select_client(s: CommandSession) -> str | None:
     """``SelectClientDbr``: the clients the catalog knows (as the console may see), by name.
 

@@ -37,8 +37,8 @@ from bareosnet.errors import BareosError
 from bareosnet.net.stream import BareosStream
 from bareosnet.proto.framing import Packet
 from bareosnet.proto.names import bash_spaces
-from bareosnet.proto.signals import Signal
 from daemons.director.catalog.records import MediaRecord
+from daemons.director.console import restore_dialog as dialog
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
 from daemons.director.probing.storages import StorageConnectError, connect_to_storage_daemon
@@ -108,18 +108,7 @@ def _user_bool(text: str) -> bool | None:
 
 
 async def _yes_no(s: CommandSession, prompt: str) -> bool:
-    """Bareos GetYesno: ask until the answer is yes or no; False when nobody answers."""
-    for _ in range(10):  # a console that keeps answering nonsense gives up eventually
-        if s.out.api:
-            await s.send_signal(Signal.YESNO)
-        answer = await s.ask(prompt)
-        if answer is None:
-            return False
-        flag = _user_bool(answer.strip())
-        if flag is not None:
-            return flag
-        await s.out.warning("Invalid response. You must answer YES or NO.\n")
-    return False
+    return bool(await dialog.get_yesno(s, prompt))
 
 
 async def _select_media(s: CommandSession, args: Args) -> MediaRecord | None:
