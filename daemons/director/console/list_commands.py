@@ -280,6 +280,41 @@ async def _list_volumes(s: CommandSession, args: Args, *, long: bool) -> bool:
     return True
 
 
+# The prune report Bareos 26 adds to a single pool's listing; this Director never prunes, so
+# there is nothing to report (the report's empty form).
+_NO_PRUNE_JSON: dict[str, Any] = {"reason": "", "status_breakdown": [], "volumes": [], "jobs": []}
+_NO_PRUNE_TEXT = ("\nPrune details:\n  Reason: \n  Prunable volumes: 0\n  Prunable jobs: 0\n"
+                  "  Prunable bytes: 0 \n  Affected statuses:\n    none\n  Prunable volumes:\n"
+                  "    none\n  Prunable jobs:\n    none\n")  # fmt: skip
+
+
+async def _list_pools(s: CommandSession, name: str | None, *, long: bool) -> bool:
+    """``list``/``llist pool(s)`` as ua_output.cc: llist prints each pool's fields as bare
+    ``key: value`` lines (EmitPoolFields); ``list pool=X`` adds the prune report, under
+    ``.api 2`` with the long fields."""
+    rt, cat, ids = s.rt, s.rt.catalog, _ids(s)
+    names = [name] if name else [p.name for p in rt.cfg.all("pool")]
+    found = [n for n in names if rt.cfg.get("pool", n) is not None and s.allowed("pool", n)]
+    single = name is not None and not long
+    rows = [L.pool_row(n, ids, rt.cfg.get("pool", n), cat, long=long or (single and s.out.json))
+            for n in found]  # fmt: skip
+    shown: list[dict[str, Any]] = [dict(row) for row in rows]
+    if single and s.out.json:
+        shown = [{**row, **_NO_PRUNE_JSON} for row in shown]
+    s.out.set("pools", shown)
+    if s.out.json:
+        return True
+    if long:
+        for row in rows:
+            for k, v in row.items():
+                await s.out.text(f"{k}: {v}\n")
+        return True
+    await _print(s, rows, long=False)
+    if single and rows:
+        await s.out.text(_NO_PRUNE_TEXT)
+    return True
+
+
 async def _list(s: CommandSession, args: Args, *, long: bool) -> bool:
     ok = await _list_what(s, args, long=long)
     if ok and len(args) >= 2 and args.words[1][0].lower() not in ("jobs", "job", "jobname",
@@ -390,11 +425,7 @@ async def _list_what(s: CommandSession, args: Args, *, long: bool) -> bool:
                 for n in names if rt.client(n) is not None and s.allowed("client", n)]  # fmt: skip
         return await _rows(s, "clients", rows, long=long)
     if what in ("pools", "pool"):
-        ids = _ids(s)
-        names = [value] if what == "pool" and value else [p.name for p in rt.cfg.all("pool")]
-        rows = [L.pool_row(n, ids, rt.cfg.get("pool", n), cat, long=long)
-                for n in names if rt.cfg.get("pool", n) is not None and s.allowed("pool", n)]  # fmt: skip
-        return await _rows(s, "pools", rows, long=long)
+        return await _list_pools(s, value if what == "pool" else None, long=long)
     if what == "storages":
         ids = _ids(s)
         rows = [L.storage_row(st.name, ids, st) for st in rt.storages()
