@@ -144,3 +144,12 @@ async def test_a_bogus_job_asks_for_one_as_bareos_does() -> None:
         "The defined Job resources are:\n1: elsewhere\n2: nightly\n3: nightly-off\n"
         "Select Job resource (1-3): "
     ), text
+
+
+async def test_status_director_json_names_only_a_run_lines_pool() -> None:
+    answer = (await console_texts(runtime(CONFIG), ".api 2", "status director"))[-1]
+    scheduled = json.loads(answer)["result"]["scheduled"]
+    hourly = [r for r in scheduled if r["level"] == "Differential"]
+    weekday = [r for r in scheduled if r["level"] == "Incremental"]
+    assert hourly and all("pool" not in r for r in hourly), scheduled  # no Pool= on that line
+    assert all(r["pool"] == "Full" for r in weekday), scheduled

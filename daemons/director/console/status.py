@@ -200,7 +200,8 @@ async def _dir_scheduled(s: CommandSession) -> None:
             "level": sr.level if jtype == "B" else " ",
             "priority": sr.priority, "scheduled": texts.bareos_time(when),
             "volume": _next_volume(s, pool) if jtype == "B" else "*unknown*",
-            "pool": pool, "storage": sr.storage or _storage_name(sr.job_res),
+            # Bareos names only a Run line's Pool= here (sched_pkt.pool), not the Job's.
+            "pool": sr.pool, "storage": sr.storage or _storage_name(sr.job_res),
         })  # fmt: skip
     if s.out.json:
         s.out.set("scheduled", [{k: v for k, v in r.items() if v is not None} for r in rows])
