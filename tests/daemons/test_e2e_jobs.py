@@ -327,6 +327,8 @@ def test_backup_and_restore(tmp_path: Path, mode: str, persona: str, passive: bo
         assert jobs_table(c) == {backup_id: "T", restore_id: "T"}
         files = c.call(f"list files jobid={backup_id}").decode()
         assert "file with spaces.txt" in files and "日本語.txt" in files
+        # As Bareos 26's ListFilesForJob: no table, " <path>" a line.
+        assert f" {lab.data}/top.txt\n" in files and "|" not in files, files
 
     assert snapshot(restored_root(where, lab.data)) == original
 

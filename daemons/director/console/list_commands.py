@@ -377,7 +377,16 @@ async def _list_what(s: CommandSession, args: Args, *, long: bool) -> bool:
             return False
         assert jobid is not None
         if what == "files":
-            return await _rows(s, "filenames", L.file_rows(cat, jobid), long=False)
+            # ListFilesForJob lists without a frame (NF_LIST): " <path>" a line, in list
+            # and llist alike.
+            rows = L.file_rows(cat, jobid)
+            s.out.set("filenames", rows)
+            if not s.out.json:
+                if not rows:
+                    await s.out.text("No results to list.\n")
+                for row in rows:
+                    await s.out.text("".join(f" {v}" for v in row.values()) + "\n")
+            return True
         if what == "jobmedia":
             return await _rows(s, "jobmedia", L.jobmedia_rows(cat, jobid, long=long), long=long)
         rows = L.joblog_rows(cat, jobid)
