@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from bareosnet.config.show import show_resource
 from daemons.common.commands import with_commas
 from daemons.director.catalog import listings as L
 from daemons.director.console.args import Args
@@ -315,6 +316,11 @@ async def _list_pools(s: CommandSession, name: str | None, *, long: bool) -> boo
     return True
 
 
+def _fileset_texts(s: CommandSession) -> dict[str, str]:
+    """FileSetText: Bareos stores the FileSet as ``show`` prints it with each record."""
+    return {fs.name: show_resource(fs) for fs in s.rt.cfg.all("fileset")}
+
+
 async def _list(s: CommandSession, args: Args, *, long: bool) -> bool:
     ok = await _list_what(s, args, long=long)
     if ok and len(args) >= 2 and args.words[1][0].lower() not in ("jobs", "job", "jobname",
@@ -413,7 +419,7 @@ async def _list_what(s: CommandSession, args: Args, *, long: bool) -> bool:
         if job_rec is not None:
             fid = L.fileset_id_of(cat, job_rec)
             filesetid = fid if fid is not None else -1
-        rows = [r for r in L.fileset_rows(cat, {}) if r["filesetid"] == str(filesetid)
+        rows = [r for r in L.fileset_rows(cat, _fileset_texts(s)) if r["filesetid"] == str(filesetid)
                 and s.allowed("fileset", r["fileset"])]  # fmt: skip
         return await _rows(s, "filesets", rows, long=long)
     if what in ("jobstatistics", "jobstats"):
@@ -425,7 +431,7 @@ async def _list_what(s: CommandSession, args: Args, *, long: bool) -> bool:
         # which the emulated Storage daemons never send: none, as Bareos shows then.
         return await _rows(s, "jobstats", [], long=long)
     if what == "filesets":
-        rows = [r for r in L.fileset_rows(cat, {}) if s.allowed("fileset", r["fileset"])]
+        rows = [r for r in L.fileset_rows(cat, _fileset_texts(s)) if s.allowed("fileset", r["fileset"])]
         return await _rows(s, "filesets", rows, long=long)
     if what in ("clients", "client"):
         ids = _ids(s)
