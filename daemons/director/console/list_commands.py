@@ -402,8 +402,15 @@ async def _list_what(s: CommandSession, args: Args, *, long: bool) -> bool:
             return await _rows(s, "joblog", L.count_row(len(rows)), long=False)
         out.set("joblog", rows)
         if not out.json:
-            for row in rows:  # raw log text, as Bareos prints it
-                await out.text(f" {row['time']}: {row['logtext']}" if long else row["logtext"])
+            # ListJoblogRecords: llist as a vertical list; list as RAW_LIST, " <value>"
+            # per column and the text's own newline.
+            width = len("logtext")
+            for row in rows:
+                if long:
+                    await out.text(f" {'time':>{width}}: {row['time']}\n"
+                                   f" {'logtext':>{width}}: {row['logtext']}\n\n")  # fmt: skip
+                else:
+                    await out.text(f" {row['time']} {row['logtext']}")
         return True
     if what == "log":
         return await _list_log(s, args, long=long)

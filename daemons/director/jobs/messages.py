@@ -14,6 +14,7 @@ Secrets never reach any of these: every text passes :func:`redact`.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -103,7 +104,7 @@ class MessageRouter:
         if mtype in self.console:
             self.rt.messages.add(line)
         if mtype in self.catalog and self.rt.catalog is not None:
-            self.rt.catalog.add_log(job_id, line)
+            self.rt.catalog.add_log(job_id, _without_date(line))
         for path, types in self.files:
             if mtype in types:
                 _append(path, line)
@@ -115,10 +116,19 @@ class MessageRouter:
             for line in lines:
                 self.rt.messages.add(redact(line))
         if mtype in self.catalog and self.rt.catalog is not None:
-            self.rt.catalog.add_log(job_id, text)
+            self.rt.catalog.add_log(job_id, _without_date(text))
         for path, types in self.files:
             if mtype in types:
                 _append(path, text)
+
+
+# Bareos 26 keeps a Log row's time in its Time column only: LogText starts at the daemon's
+# name ("bareos-dir JobId 1: ..."), not at the "08-Dec 04:03 " the console sees.
+_DATE_PREFIX = re.compile(r"^\d\d-[A-Z][a-z]{2} \d\d:\d\d ")
+
+
+def _without_date(text: str) -> str:
+    return _DATE_PREFIX.sub("", text, count=1)
 
 
 def _destinations(res: Any, kind: str) -> tuple[Any, ...]:
