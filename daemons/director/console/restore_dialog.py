@@ -102,6 +102,36 @@ async def get_pint(s: CommandSession, prompt: str) -> int | None:
         await s.out.warning(f"Expected a positive integer, got: {text}\n")
 
 
+def parse_date(text: str) -> float | None:
+    """``StrToUtime`` of a ``YYYY-MM-DD HH:MM:SS`` local time: epoch seconds, or None."""
+    try:
+        return time.mktime(time.strptime(text.strip(), "%Y-%m-%d %H:%M:%S"))
+    except (ValueError, OverflowError):
+        return None
+
+
+async def ask_start_time(s: CommandSession) -> float | None:
+    """The ``When`` item of ``mod``: a time, empty for now; None when cancelled."""
+    while True:
+        answer = await s.ask("Please enter desired start time as YYYY-MM-DD HH:MM:SS "
+                             "(return for now): ")  # fmt: skip
+        if answer is None:
+            return None
+        when = time.time() if not answer.strip() else parse_date(answer)
+        if when is not None:
+            return when
+        await s.out.text("Invalid time specification.\n")
+
+
+async def ask_priority(s: CommandSession) -> int | None:
+    """The ``Priority`` item of ``mod``: the new priority, 0 to keep it (said why), None
+    when cancelled."""
+    number = await get_pint(s, "Enter new Priority: ")
+    if number == 0:
+        await s.out.text("Priority must be a positive integer.\n")
+    return number
+
+
 async def get_yesno(s: CommandSession, prompt: str) -> bool | None:
     """``GetYesno``: True/False for yes/no (``parse_user_bool``: those two words only, in any
     case), None when the console gave no answer; it asks again after anything else (a

@@ -21,6 +21,7 @@ from daemons.director.catalog import restore_lookup as lookup
 from daemons.director.catalog.records import FileRecord
 from daemons.director.console import restore_dialog as dialog
 from daemons.director.console.args import Args
+from daemons.director.console.restore_dialog import parse_date
 
 if TYPE_CHECKING:
     from daemons.director.console.interfaces import CommandSession
@@ -52,13 +53,6 @@ def compensate_short_date(text: str) -> str:
     except (ValueError, OverflowError):
         return text
 
-
-def parse_date(text: str) -> float | None:
-    """``StrToUtime`` of a ``YYYY-MM-DD HH:MM:SS`` local time: epoch seconds, or None."""
-    try:
-        return time.mktime(time.strptime(text.strip(), "%Y-%m-%d %H:%M:%S"))
-    except (ValueError, OverflowError):
-        return None
 
 
 def date_text(ts: float) -> str:

@@ -119,23 +119,15 @@ async def modify(s: CommandSession, job: JobControl) -> JobControl | None:
             return None
         job.params["backup_format"] = answer
     elif item == "When":
-        while True:
-            answer = await s.ask("Please enter desired start time as YYYY-MM-DD HH:MM:SS "
-                                 "(return for now): ")  # fmt: skip
-            if answer is None:
-                return None
-            when = time.time() if not answer.strip() else parse_date(answer)
-            if when is not None:
-                job.sched_time = job.params["start_at"] = when
-                break
-            await s.out.text("Invalid time specification.\n")
+        when = await dialog.ask_start_time(s)
+        if when is None:
+            return None
+        job.sched_time = job.params["start_at"] = when
     elif item == "Priority":
-        number = await dialog.get_pint(s, "Enter new Priority: ")
+        number = await dialog.ask_priority(s)
         if number is None:
             return None
-        if number == 0:
-            await s.out.text("Priority must be a positive integer.\n")
-        else:
+        if number:
             job.params["priority"] = number
     elif item == "Plugin Options":
         answer = await s.ask("Please enter Plugin Options string: ")

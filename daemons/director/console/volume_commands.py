@@ -41,6 +41,7 @@ from daemons.director.catalog.records import MediaRecord
 from daemons.director.console import restore_dialog as dialog
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
+from daemons.director.jobs.report import elapsed_text
 from daemons.director.probing.storages import StorageConnectError, connect_to_storage_daemon
 
 if TYPE_CHECKING:
@@ -85,21 +86,6 @@ MAX_DELETE_RANGE = 100_000
 
 def _small_int(text: str) -> int | None:
     return int(text) if re.fullmatch(r"-?\d{1,18}", text) else None
-
-
-def _edit_utime(seconds: int) -> str:
-    """Bareos edit_utime: ``2592000`` -> ``"1 month "``, ``90`` -> ``"1 min 30 secs"``."""
-    out = ""
-    for mult, unit in ((31536000, "year"), (2592000, "month"), (86400, "day"), (3600, "hour"),
-                       (60, "min")):  # fmt: skip
-        times, seconds = divmod(seconds, mult)
-        if times > 0:
-            out += f"{times} {unit}{'s' if times > 1 else ''} "
-    if seconds == 0 and not out:
-        return "0 secs"
-    if seconds:
-        out += f"{seconds} sec{'s' if seconds > 1 else ''}"
-    return out
 
 
 def _user_bool(text: str) -> bool | None:
@@ -243,10 +229,10 @@ async def _update_one(s: CommandSession, rec: MediaRecord, key: str, val: str) -
             return
         if key == "volretention":
             cat.set_media(mid, VolRetention=seconds)
-            await out.info(f"New retention period is: {_edit_utime(seconds)}\n")
+            await out.info(f"New retention period is: {elapsed_text(seconds)}\n")
         else:
             cat.set_media(mid, VolUseDuration=seconds)
-            await out.info(f"New use duration is: {_edit_utime(seconds)}\n")
+            await out.info(f"New use duration is: {elapsed_text(seconds)}\n")
     elif key in ("maxvoljobs", "maxvolfiles"):
         # Bareos puts the text into its SQL as given; a number is what it can store.
         if not val.isdigit() or len(val) > 18:
