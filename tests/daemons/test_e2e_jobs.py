@@ -415,6 +415,12 @@ def test_copy_to_a_second_storage_daemon_and_restore_the_copy(tmp_path: Path) ->
         assert "  Storage daemon -> Storage daemon (8):  Handshake: Immediate TLS, Encryption: " in msgs, msgs
         llist = c.call(f"llist jobid={new_id}").decode()
         assert re.search(r"type: C\n", llist) and f"priorjobid: {backup_id}\n" in llist, llist
+        # ListCopiesRecords: the original's JobId, the copy's Job and JobId, its media type.
+        copies = c.call(f"list copies jobid={backup_id}").decode()
+        assert copies.startswith("These JobIds have copies as follows:\n"), copies
+        assert re.search(rf"^\|\s+{backup_id} \| backup\.\S+ \|\s+{new_id} \| File\s+\|$",
+                         copies, re.M), copies  # fmt: skip
+        assert c.call(f"list copies jobid={new_id + 99}").decode() == ""  # none: nothing said
         # Nothing left to copy: a second run selects nothing.
         again = queue(c, "run job=copy yes")
         assert "No JobIds found to copy." in finish(c, again)

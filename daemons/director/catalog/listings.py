@@ -248,6 +248,26 @@ def log_rows(cat: Catalog, *, client: str | None, limit: int, offset: int,
     return out if reverse else out[::-1]
 
 
+def copies_rows(cat: Catalog, job_ids: list[int] | None) -> list[Row]:
+    """``list copies [jobid=]`` (ListCopiesRecords): each copy job with the job it copied and
+    the media type it wrote, newest original first."""
+    where = ""
+    params: tuple[int, ...] = ()
+    if job_ids:
+        marks = ",".join("?" * len(job_ids))
+        where = f"AND (Job.PriorJobId IN ({marks}) OR Job.JobId IN ({marks}))"
+        params = (*job_ids, *job_ids)
+    rows = cat.db.execute(
+        "SELECT DISTINCT Job.PriorJobId AS JobId, Job.Job, Job.JobId AS CopyJobId, "
+        "Media.MediaType FROM Job JOIN JobMedia ON JobMedia.JobId = Job.JobId "
+        f"JOIN Media ON Media.MediaId = JobMedia.MediaId WHERE Job.Type = 'C' {where} "
+        "ORDER BY Job.PriorJobId DESC",
+        params,
+    ).fetchall()
+    return [{"jobid": _s(r["JobId"]), "job": r["Job"], "copyjobid": _s(r["CopyJobId"]),
+             "mediatype": r["MediaType"]} for r in rows]  # fmt: skip
+
+
 def file_rows(cat: Catalog, job_id: int) -> list[Row]:
     """``list files jobid=``: Path||Name, directories ending in "/"."""
     return [{"filename": f.fname} for f in cat.files(job_id)]

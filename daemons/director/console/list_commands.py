@@ -412,6 +412,21 @@ async def _list_what(s: CommandSession, args: Args, *, long: bool) -> bool:
                 else:
                     await out.text(f" {row['time']} {row['logtext']}")
         return True
+    if what == "copies":
+        value = args.value("jobid")
+        copied: list[int] | None = None
+        if value is not None:
+            parts = [x.strip() for x in value.split(",")]
+            if not all(x.isdigit() and len(x) <= 18 for x in parts):
+                await out.error(f"Unknown list keyword: {args.words[1][0]}\n")
+                return False
+            copied = [int(x) for x in parts]
+        rows = L.copies_rows(cat, copied)
+        if rows:  # Bareos says nothing at all when there is no copy
+            await out.text("These JobIds have copies as follows:\n" if copied
+                           else "The catalog contains copies as follows:\n")  # fmt: skip
+            return await _rows(s, "copies", rows, long=long)
+        return True
     if what == "log":
         return await _list_log(s, args, long=long)
     if what == "fileset":
