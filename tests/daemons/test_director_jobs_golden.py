@@ -435,12 +435,16 @@ def test_every_director_difference_has_a_reason() -> None:
 
 def test_lab_job_names_keep_their_length() -> None:
     # The fakes swap the recorded unique job name for the emulator's: same shape, same length.
-    import itertools
     import types
 
     from daemons.director.jobs.manager import JobManager
 
-    fake = types.SimpleNamespace(_seq=itertools.count(4))
+    # As Bareos: the job monitor took 1, two console connections 2 and 3, so the job gets 4
+    # (the recording's _04); after 59 comes 0.
+    fake = types.SimpleNamespace(_seq=3)
+    fake.next_sequence = lambda: JobManager.next_sequence(fake)  # type: ignore[arg-type]
     name = JobManager.unique_name(fake, "backup-lab", time.time())  # type: ignore[arg-type]
     assert len(name) == len(FULL_JOB)
     assert re.fullmatch(r"backup-lab\.\d{4}-\d\d-\d\d_\d\d\.\d\d\.\d\d_04", name)
+    fake._seq = 59
+    assert JobManager.unique_name(fake, "x", 0.0).endswith("_00")  # type: ignore[arg-type]

@@ -47,6 +47,7 @@ class ConsoleSession:
         self.rt = rt
         self.stream = stream
         self.info = info
+        rt.jobs.next_sequence()  # Bareos makes a "-Console-" record, which takes a job number
         self.name = name
         self.lease = lease
         self.out = ConsoleOutput(stream)

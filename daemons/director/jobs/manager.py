@@ -8,7 +8,6 @@ writes the catalog, emits the job report and wakes every ``wait``.
 
 from __future__ import annotations
 
-import itertools
 import time
 from typing import TYPE_CHECKING
 
@@ -45,7 +44,9 @@ class JobManager:
         self.total_run = 0
         self._nursery: trio.Nursery | None = None
         self._changed = trio.Event()
-        self._seq = itertools.count(1)
+        # Bareos's CreateUniqueJobName counter: one number for every job *and* every control
+        # record (the job monitor made at start-up, each console connection), 1..59 then 0.
+        self._seq = 1  # the *JobMonitor* record has taken 1
         limit = int(rt.cfg.own().get("MaximumConcurrentJobs") or 1)
         self.limiter = trio.CapacityLimiter(max(1, limit))
         for rec in rt.catalog.jobs(limit=10):
@@ -62,10 +63,15 @@ class JobManager:
         limit = int(self.rt.cfg.own().get("MaximumConcurrentJobs") or 1)
         self.limiter.total_tokens = max(1, limit)
 
+    def next_sequence(self) -> int:
+        """Take the next number of the unique-name counter (a console connection takes one)."""
+        self._seq = self._seq + 1 if self._seq < 59 else 0
+        return self._seq
+
     def unique_name(self, name: str, when: float | None = None) -> str:
         """``backup-lab.2026-11-27_01.10.08_04``: name, time, a two-digit sequence."""
         stamp = time.strftime("%Y-%m-%d_%H.%M.%S", time.localtime(when))
-        return f"{name}.{stamp}_{next(self._seq) % 100:02d}"
+        return f"{name}.{stamp}_{self.next_sequence():02d}"
 
     def get(self, job_id: int) -> JobControl | None:
         return self.running.get(job_id)
