@@ -187,7 +187,12 @@ async def use(s: CommandSession, args: Args) -> bool:
     if chosen is None:
         await s.out.error(f'Catalog "{name or ""}" not found.\n')
         return True
-    s.catalog_opened = s.catalog_chosen = True
+    # use_cmd: CloseDb (both connections), then OpenDb says "Using Catalog" again.
+    s.private_catalog_opened = False
+    s.catalog_chosen = True
+    if not s.out.api:
+        await s.out.text(f'Using Catalog "{chosen.name}"\n')
+    s.catalog_opened = True
     await s.out.text(f"Using Catalog name={chosen.name} DB={chosen.get('DbName') or ''}\n")
     return True
 
