@@ -25,6 +25,7 @@ from bareosnet.proto.policy import HandshakeMode
 from bareosnet.proto.signals import Signal
 from bareosnet.proto.streams import CatalogRecord
 from daemons.director.catalog.records import CatalogError
+from daemons.director.catalog.restore_lookup import backups_before
 from daemons.director.catalog.selection import build_bootstrap, select_files
 from daemons.director.catalog.store import Catalog
 from daemons.director.console.args import parse_args
@@ -201,7 +202,8 @@ def test_restore_chain_and_selection() -> None:
     cat.update_job(2, status="f")  # ... that failed: not part of any set
     diff = _backup(cat, "b", "D", ["/d/b", "/d/"], session=3, start=200)
     incr = _backup(cat, "b", "I", ["/d/a", "/d/"], session=4, start=300)
-    assert [r.job_id for r in cat.restore_chain("fd")] == [full, diff, incr]
+    chain = backups_before(cat, "fd", "LabData", time.time())
+    assert [r.job_id for r in chain] == [full, diff, incr]
     sel = select_files(cat, [full, diff, incr])
     newest = {f.fname: f.job_id for f in sel.files}
     assert newest == {"/d/a": incr, "/d/b": diff, "/d/sub/c": full, "/d/sub/": full, "/d/": incr}

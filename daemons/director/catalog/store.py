@@ -290,38 +290,6 @@ class Catalog:
         row = self.db.execute(sql + " ORDER BY StartTime DESC, JobId DESC LIMIT 1", args).fetchone()
         return JobRecord.from_row(row) if row else None
 
-    def restore_chain(self, client: str) -> list[JobRecord]:
-        """The most recent backup set of a client: last Full, then last Differential, then Incrementals.
-
-        The FileSet and Job name are those of the client's most recent successful backup.
-        """
-        last = self.db.execute(
-            "SELECT * FROM Job WHERE ClientName=? AND Type='B' AND JobStatus IN ('T','W') "
-            "ORDER BY JobId DESC LIMIT 1",
-            (client,),
-        ).fetchone()
-        if last is None:
-            return []
-        fileset = last["FileSetName"]
-
-        def newest(levels: str, after: int) -> list[sqlite3.Row]:
-            return self.db.execute(
-                "SELECT * FROM Job WHERE ClientName=? AND FileSetName IS ? AND Type='B' "
-                f"AND JobStatus IN ('T','W') AND JobId>? AND Level IN ({','.join('?' * len(levels))}) "
-                "ORDER BY JobId",
-                (client, fileset, after, *levels),
-            ).fetchall()
-
-        fulls = newest("F", 0)
-        if not fulls:
-            return []
-        chain = [fulls[-1]]
-        diffs = newest("D", chain[0]["JobId"])
-        if diffs:
-            chain.append(diffs[-1])
-        chain += newest("I", chain[-1]["JobId"])
-        return [JobRecord.from_row(r) for r in chain]
-
     # ------------------------------------------------------------------ filesets
 
     def fileset_time(self, name: str, md5: str) -> float:
