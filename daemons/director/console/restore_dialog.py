@@ -132,6 +132,27 @@ async def ask_priority(s: CommandSession) -> int | None:
     return number
 
 
+# ``select_<kind>_resource`` (ua_select.cc): header, the automatic-choice word, the question.
+_RESOURCE_PROMPTS = {
+    "storage": ("The defined Storage resources are:\n", "Storage", "Select Storage resource"),
+    "fileset": ("The defined FileSet resources are:\n", "FileSet", "Select FileSet resource"),
+    "client": ("The defined Client resources are:\n", "Client",
+               "Select Client (File daemon) resource"),
+    "pool": ("The defined Pool resources are:\n", "Pool", "Select Pool resource"),
+    "job": ("The defined Job resources are:\n", "Job", "Select Job resource"),
+}  # fmt: skip
+
+
+async def select_resource(s: CommandSession, kind: str) -> Any | None:
+    """Ask for one configured resource of ``kind`` the console may use (names sorted
+    without case, as Bareos's SortCaseInsensitive); None when cancelled or none exists."""
+    header, automsg, msg = _RESOURCE_PROMPTS[kind]
+    names = sorted((r.name for r in s.rt.cfg.all(kind) if s.allowed(kind, r.name)),
+                   key=str.lower)  # fmt: skip
+    choice = await do_prompt(s, header, names, automsg, msg)
+    return None if choice is None else s.rt.cfg.get(kind, names[choice])
+
+
 async def get_yesno(s: CommandSession, prompt: str) -> bool | None:
     """``GetYesno``: True/False for yes/no (``parse_user_bool``: those two words only, in any
     case), None when the console gave no answer; it asks again after anything else (a

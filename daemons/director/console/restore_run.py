@@ -159,8 +159,7 @@ async def _mod_arguments(s: CommandSession, run: RestoreRun, line: str) -> bool 
             client = rt.client(v) if s.allowed("client", v) else None
             if client is None:
                 await out.warning(f'Restore Client "{v}" not found.\n')
-                client = await pick_resource(s, "client", "The defined Client resources are:\n",
-                                              "Client", "Select Client (File daemon) resource")  # fmt: skip
+                client = await dialog.select_resource(s, "client")
                 if client is None:
                     return None
                 client = rt.client(client.name) or client
@@ -187,14 +186,6 @@ _MOD_KEYS = {"where", "regexwhere", "replace", "when", "priority", "pluginoption
              "restoreclient"}  # fmt: skip
 
 
-async def pick_resource(s: CommandSession, kind: str, header: str, automsg: str,
-                         msg: str) -> Any | None:  # fmt: skip
-    names = sorted((r.name for r in s.rt.cfg.all(kind) if s.allowed(kind, r.name)),
-                   key=str.lower)  # fmt: skip
-    choice = await dialog.do_prompt(s, header, names, automsg, msg)
-    return None if choice is None else s.rt.cfg.get(kind, names[choice])
-
-
 async def modify(s: CommandSession, run: RestoreRun) -> bool:
     """``ModifyJobParameters``: one change, then the parameters again (True);
     False when the menu or a question was cancelled (the job does not run)."""
@@ -207,14 +198,12 @@ async def modify(s: CommandSession, run: RestoreRun) -> bool:
     if item == "Level":
         await out.error("Level not appropriate for this Job. Cannot be changed.\n")
     elif item == "Storage":
-        res = await pick_resource(s, "storage", "The defined Storage resources are:\n",
-                                   "Storage", "Select Storage resource")  # fmt: skip
+        res = await dialog.select_resource(s, "storage")
         if res is None:
             return False
         job.storage_res = s.rt.storage(res.name) or res
     elif item == "Job":
-        res = await pick_resource(s, "job", "The defined Job resources are:\n", "Job",
-                                   "Select Job resource")  # fmt: skip
+        res = await dialog.select_resource(s, "job")
         if res is None:
             return False
         if job_type_of(res) != "R":
@@ -223,14 +212,12 @@ async def modify(s: CommandSession, run: RestoreRun) -> bool:
         else:
             job.name, job.job_res = res.name, res
     elif item == "FileSet":
-        res = await pick_resource(s, "fileset", "The defined FileSet resources are:\n",
-                                   "FileSet", "Select FileSet resource")  # fmt: skip
+        res = await dialog.select_resource(s, "fileset")
         if res is None:
             return False
         job.fileset_res = res
     elif item == "Restore Client":
-        res = await pick_resource(s, "client", "The defined Client resources are:\n",
-                                   "Client", "Select Client (File daemon) resource")  # fmt: skip
+        res = await dialog.select_resource(s, "client")
         if res is None:
             return False
         job.client_res = s.rt.client(res.name) or res

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from daemons.director.console import restore_dialog as dialog
 from daemons.director.console.args import parse_args
-from daemons.director.console.restore_run import pick_resource, valid_answer
+from daemons.director.console.restore_run import valid_answer
 from daemons.director.console.restore_select import parse_date
 from daemons.director.jobs.setup import Overrides, SetupError, build_job
 
@@ -180,21 +180,12 @@ async def _mod_arguments(s: CommandSession, job: JobControl, line: str) -> JobCo
 _MOD_KEYS = {"level", "priority", "when", "pluginoptions", "backupformat", "storage", "sd",
              "pool", "client", "fd", "fileset"}  # fmt: skip
 
-_PICKERS = {
-    "Storage": ("storage", "The defined Storage resources are:\n", "Storage",
-                "Select Storage resource"),
-    "FileSet": ("fileset", "The defined FileSet resources are:\n", "FileSet",
-                "Select FileSet resource"),
-    "Client": ("client", "The defined Client resources are:\n", "Client",
-               "Select Client (File daemon) resource"),
-    "Pool": ("pool", "The defined Pool resources are:\n", "Pool", "Select Pool resource"),
-    "Job": ("job", "The defined Job resources are:\n", "Job", "Select Job resource"),
-}  # fmt: skip
+_PICKED_KIND = {"Storage": "storage", "FileSet": "fileset", "Client": "client", "Pool": "pool",
+                "Job": "job"}  # fmt: skip
 
 
 async def _pick(s: CommandSession, job: JobControl, item: str) -> JobControl | None:
-    kind, header, automsg, msg = _PICKERS[item]
-    res = await pick_resource(s, kind, header, automsg, msg)
+    res = await dialog.select_resource(s, _PICKED_KIND[item])
     if res is None:
         return None
     if item == "Job":

@@ -15,7 +15,7 @@ from daemons.common import texts
 from daemons.common.commands import TERMINATED_HEADER, job_type_text, level_text, terminated_row
 from daemons.director.console.args import Args
 from daemons.director.console.registry import command
-from daemons.director.console.restore_dialog import do_prompt
+from daemons.director.console.restore_dialog import do_prompt, select_resource
 from daemons.director.console.status_all import all_clients_status
 from daemons.director.console.status_scheduler import status_scheduler
 from daemons.director.console.subscriptions import subscription_status
@@ -359,10 +359,7 @@ async def select_client(s: CommandSession, args: Args) -> Any | None:
                 return client
             await s.out.error(f"Error: Client resource {value} does not exist.\n")
             break
-    names = sorted((c.name for c in s.rt.clients() if s.allowed("client", c.name)), key=str.lower)
-    choice = await do_prompt(s, "The defined Client resources are:\n", names, "Client",
-                             "Select Client (File daemon) resource")  # fmt: skip
-    return None if choice is None else s.rt.client(names[choice])
+    return await select_resource(s, "client")
 
 
 async def select_storage(s: CommandSession, args: Args) -> Any | None:
@@ -392,11 +389,7 @@ async def select_storage(s: CommandSession, args: Args) -> Any | None:
         store = None
     if store is not None:
         return store
-    names = sorted((st.name for st in s.rt.storages() if s.allowed("storage", st.name)),
-                   key=str.lower)  # fmt: skip
-    choice = await do_prompt(s, "The defined Storage resources are:\n", names, "Storage",
-                             "Select Storage resource")  # fmt: skip
-    return None if choice is None else s.rt.storage(names[choice])
+    return await select_resource(s, "storage")
 
 
 def _running_job(s: CommandSession, key: str, value: str | None) -> Any:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from daemons.director.console.args import Args
-from daemons.director.console.restore_dialog import do_prompt
+from daemons.director.console.restore_dialog import select_resource
 from daemons.director.jobs.schedule import DateTimeMask, mask_of
 
 if TYPE_CHECKING:
@@ -193,17 +193,10 @@ async def _query(s: CommandSession, args: Args) -> Query | None:
     if (name := args.value("job")) is not None:
         job = s.rt.cfg.get("job", name)
         if job is None or not s.allowed("job", name):
-            job = await _select_job(s)  # Bareos asks for a bogus one (select_job_resource)
+            job = await select_resource(s, "job")  # Bareos asks for a bogus one (select_job_resource)
             if job is None:
                 return None
     return Query(days_from, days_to, text_days, args.value("schedule"), client, job)
-
-
-async def _select_job(s: CommandSession) -> Any | None:
-    names = sorted((j.name for j in s.rt.cfg.all("job") if s.allowed("job", j.name)), key=str.lower)
-    choice = await do_prompt(s, "The defined Job resources are:\n", names, "Job",
-                             "Select Job resource")  # fmt: skip
-    return None if choice is None else s.rt.cfg.get("job", names[choice])
 
 
 def _atoi(text: str) -> int:
