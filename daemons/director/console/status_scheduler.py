@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from bareosnet.config.values import parse_bool
 from daemons.director.console.args import Args
 from daemons.director.console.restore_dialog import select_resource
 from daemons.director.jobs.schedule import DateTimeMask, mask_of
@@ -69,18 +70,14 @@ class PreviewRow:
         return out
 
 
-def _is_yes(value: str) -> bool:
-    return value.lower() in ("yes", "true", "1", "on")
-
-
 def _text_value(key: str, value: str) -> str:
     # Bareos prints the two booleans with %d.
-    return str(int(_is_yes(value))) if key in ("SpoolData", "Accurate") else value
+    return str(int(parse_bool(value)[0])) if key in ("SpoolData", "Accurate") else value
 
 
 def _json_value(key: str, value: str) -> Any:
     if key in ("SpoolData", "Accurate"):
-        return _is_yes(value)
+        return parse_bool(value)[0]  # the parser accepted it already
     if key == "Priority":
         return int(value)
     return value
