@@ -25,7 +25,7 @@ import attrs
 from bareosnet.config.values import parse_bool
 from daemons.director.console.args import Args
 from daemons.director.console.restore_dialog import select_resource
-from daemons.director.jobs.schedule import DateTimeMask, mask_of
+from daemons.director.jobs.schedule import DateTimeMask, mask_of, runtime_in_hour
 
 if TYPE_CHECKING:
     from daemons.director.console.interfaces import CommandSession
@@ -95,12 +95,6 @@ def _runs(sched: Any) -> Iterator[tuple[Any, DateTimeMask]]:
         yield run, mask_of(run.when)
 
 
-def _at_minute(hour_ts: float, minute: int) -> float:
-    tm = time.localtime(hour_ts)
-    return time.mktime((tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, minute, 0,
-                        tm.tm_wday, tm.tm_yday, -1))  # fmt: skip
-
-
 def preview(schedules: list[Any], start: float, stop: float) -> list[PreviewRow]:
     """Each hour from ``start`` to ``stop``: the Run lines of ``schedules`` firing then."""
     compiled = [(s.name, list(_runs(s))) for s in schedules]
@@ -110,7 +104,7 @@ def preview(schedules: list[Any], start: float, stop: float) -> list[PreviewRow]
         for name, runs in compiled:
             for run, mask in runs:
                 if mask.triggers_on_day_and_hour(t):
-                    rows.append(PreviewRow(_at_minute(t, mask.minute), name, _overrides(run)))
+                    rows.append(PreviewRow(runtime_in_hour(mask, t), name, _overrides(run)))
         t += HOUR
     return rows
 

@@ -241,11 +241,16 @@ def next_schedule_time(mask: DateTimeMask, start: float, ndays: int = 1) -> floa
     return None
 
 
+def runtime_in_hour(mask: DateTimeMask, ts: float) -> float:
+    """The Run line's time in the hour of ``ts``: that hour, the line's minute."""
+    tm = time.localtime(ts)
+    return time.mktime((tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, mask.minute, 0,
+                        0, 0, -1))  # fmt: skip
+
+
 def runtimes_this_and_next_hour(mask: DateTimeMask, now: float) -> list[float]:
     """The run times the scheduler queues at ``now`` (``AddJobsForThisAndNextHourToQueue``)."""
-    tm = time.localtime(now)
-    runtime = time.mktime((tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, mask.minute, 0,
-                           0, 0, -1))  # fmt: skip
+    runtime = runtime_in_hour(mask, now)
     out = []
     if mask.triggers_on_day_and_hour(now):
         out.append(runtime)
