@@ -256,6 +256,7 @@ _LEVELS = {
     "O": "Volume to Catalog",
     "d": "Disk to Catalog",
     "A": "Data",
+    "f": "VirtualFull",
     " ": " ",
 }
 JT_BACKUP, JT_RESTORE, JT_ADMIN = "B", "R", "D"

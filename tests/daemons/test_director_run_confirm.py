@@ -54,3 +54,9 @@ async def test_mod_storage_is_a_user_selection() -> None:
     out = await console_texts(runtime(CONFIG), "run job=nightly", "mod", "2")
     assert _block(out[2]).startswith("Automatically selected Storage: File\n"
                                      + BLOCK.format(level="Full", src="user selection"))
+
+
+async def test_mod_level_virtualfull_is_bareos_level_f() -> None:
+    rt = runtime(CONFIG)
+    out = await console_texts(rt, "run job=nightly", "mod", "1", "5")
+    assert "Level:    VirtualFull\n" in out[3], out[3]  # not Verify's "V" (Init Catalog)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from daemons.common.commands import level_text
 from daemons.director.console import restore_dialog as dialog
 from daemons.director.console.args import parse_args
 from daemons.director.console.restore_run import valid_answer
@@ -24,25 +25,18 @@ if TYPE_CHECKING:
     from daemons.director.console.interfaces import CommandSession
     from daemons.director.jobs.control import JobControl
 
+# SelectJobLevel's choices for a backup, with Bareos's level letters (VirtualFull is "f").
 LEVELS = (("Full", "F"), ("Incremental", "I"), ("Differential", "D"), ("Since", "S"),
-          ("VirtualFull", "V"))  # fmt: skip
+          ("VirtualFull", "f"))  # fmt: skip
 MOD_ITEMS = ("Level", "Storage", "Job", "FileSet", "Client", "Backup Format", "When", "Priority",
              "Pool", "Plugin Options")  # fmt: skip
-_LEVEL_WORDS = {"F": "Full", "I": "Incremental", "D": "Differential", "B": "Base",
-                "S": "Since", "V": "VirtualFull"}  # fmt: skip
-
-
-def level_word(code: str) -> str:
-    return _LEVEL_WORDS.get(code, code)
-
-
 def summary_lines(job: JobControl) -> list[str]:
     """``DisplayJobParameters`` of a Backup or Copy job."""
     word = {"B": "Backup", "c": "Copy"}.get(job.job_type, "")
     lines = [f"Run {word} job\n", f"JobName:  {job.name}\n"]
     if job.job_type == "B":
         lines += [
-            f"Level:    {level_word(job.level)}\n",
+            f"Level:    {level_text(job.level)}\n",
             f"Client:   {job.client_name}\n",
             f"Format:   {job.params.get('backup_format') or 'Native'}\n",
             f"FileSet:  {job.fileset_name}\n",
