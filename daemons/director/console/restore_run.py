@@ -88,6 +88,19 @@ def _where_line(job: JobControl) -> str:
     return f"Where:           {job.params.get('where') or ''}\n"
 
 
+async def ask_ok_to_run(s: CommandSession) -> str | None:
+    """``OK to run? (yes/mod/no):`` until the answer is one Bareos takes (stripped); None
+    when the console gave none."""
+    while True:
+        answer = await s.ask("OK to run? (yes/mod/no): ")
+        if answer is None:
+            return None
+        answer = answer.strip()
+        if valid_answer(answer):
+            return answer
+        await s.out.warning(f"Illegal response {answer}\n")
+
+
 def valid_answer(answer: str) -> bool:
     """Bareos's check: empty, a prefix of yes/no, ``mod``/``.mod`` (with arguments)."""
     a = answer.lower()
@@ -103,14 +116,9 @@ async def confirm(s: CommandSession, run: RestoreRun) -> bool | None:
     ends the command with its message only)."""
     while True:
         await show(s, run)
-        while True:
-            answer = await s.ask("OK to run? (yes/mod/no): ")
-            if answer is None:
-                return False
-            answer = answer.strip()
-            if valid_answer(answer):
-                break
-            await s.out.warning(f"Illegal response {answer}\n")
+        answer = await ask_ok_to_run(s)
+        if answer is None:
+            return False
         low = answer.lower()
         if low.startswith(".mod ") or (low.startswith("mod ") and len(answer) > 6):
             changed = await _mod_arguments(s, run, answer)

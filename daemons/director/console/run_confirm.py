@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from daemons.common.commands import level_text
 from daemons.director.console import restore_dialog as dialog
 from daemons.director.console.args import parse_args
-from daemons.director.console.restore_run import valid_answer
+from daemons.director.console.restore_run import ask_ok_to_run
 from daemons.director.console.restore_select import parse_date
 from daemons.director.jobs.setup import Overrides, SetupError, build_job
 
@@ -67,14 +67,9 @@ async def confirm(s: CommandSession, job: JobControl) -> JobControl:
     while True:
         for line in summary_lines(job):
             await s.out.text(line)
-        while True:
-            answer = await s.ask("OK to run? (yes/mod/no): ")
-            if answer is None:
-                raise NotRun
-            answer = answer.strip()
-            if valid_answer(answer):
-                break
-            await s.out.warning(f"Illegal response {answer}\n")
+        answer = await ask_ok_to_run(s)
+        if answer is None:
+            raise NotRun
         low = answer.lower()
         if answer and "mod".startswith(low):
             changed = await modify(s, job)
