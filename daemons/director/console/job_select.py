@@ -22,6 +22,13 @@ _STATES = {"created": "C", "blocked": "B", "running": "R"}
 _WAITING = set("FSmMsjcdtp")  # Bareos JobWaiting: the wait states
 
 
+def running_by_name(s: CommandSession, value: str, *, exact: bool) -> Any | None:
+    """The running job whose unique name is ``value`` (``exact``: get_jcr_by_full_name) or
+    starts with it (get_jcr_by_partial_name)."""
+    return next((j for j in s.rt.jobs.running.values()
+                 if (j.job == value if exact else j.job.startswith(value))), None)  # fmt: skip
+
+
 def _visible(s: CommandSession) -> tuple[list[Any], int]:
     jobs = list(s.rt.jobs.running.values())
     return [j for j in jobs if s.allowed("job", j.name)], len(jobs)
@@ -51,8 +58,7 @@ async def select_jobs(s: CommandSession, args: Args, reason: str) -> list[Any] |
         elif k in ("job", "ujobid"):
             if not value:
                 continue
-            job = next((j for j in running.values()
-                        if (j.job == value if k == "ujobid" else j.job.startswith(value))), None)  # fmt: skip
+            job = running_by_name(s, value, exact=k == "ujobid")
             if job is None:
                 await s.out.warning(f"Warning Job {value} is not running. Continuing anyway ...\n")
                 continue

@@ -14,6 +14,7 @@ from bareosnet.proto.names import bash_spaces
 from daemons.common import texts
 from daemons.common.commands import TERMINATED_HEADER, job_type_text, level_text, terminated_row
 from daemons.director.console.args import Args
+from daemons.director.console.job_select import running_by_name
 from daemons.director.console.registry import command
 from daemons.director.console.restore_dialog import do_prompt, select_resource
 from daemons.director.console.status_all import all_clients_status
@@ -402,10 +403,8 @@ def _running_job(s: CommandSession, key: str, value: str | None) -> Any:
         return job if job is not None else f"JobId {wanted} is not running.\n"
     if not value:
         return f"Expecting {'ujobid' if key == 'ujobid' else 'job'}=xxx, got: {key}.\n"
-    for job in s.rt.jobs.running.values():
-        if job.job == value or (key != "ujobid" and job.job.startswith(value)):
-            return job
-    return f'Job "{value}" is not running.\n'
+    job = running_by_name(s, value, exact=key == "ujobid")
+    return job if job is not None else f'Job "{value}" is not running.\n'
 
 
 # -- relayed status
